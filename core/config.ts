@@ -1,0 +1,110 @@
+/**
+ * Configuration, read once from the environment, validated and typed. Nothing else in the code
+ * reads process.env. Every variable is documented in README.md ("Configuration").
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { storageConfigFromEnv, type StorageConfig } from './storage/config.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface AppConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  /** Absent: start the embedded PostgreSQL under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Absent: in-process cache and lock only. */
+  redisUrl: string | undefined;
+  dataDir: string;
+  storage: StorageConfig;
+  /**
+   * 32-byte key that encrypts signing-key secrets at rest. Required in production; the zero-config
+   * default keeps a generated one in `dataDir`.
+   */
+  masterKey: Buffer | undefined;
+  /** Base of the URLs printed and returned to clients (a CDN host in production). */
+  publicBaseUrl: string;
+  /** Run graphile-worker inside the server process (zero-config) or leave it to `npm run worker`. */
+  workerInProcess: boolean;
+  /** Bind signed URLs to the Host header (off: CDN host names must not break URLs). */
+  signingHostBinding: boolean;
+  memoryCacheBytes: number;
+  redisCacheTtlSeconds: number;
+  maxConcurrentTransforms: number;
+  maxQueuedTransforms: number;
+  /** How long an API key's authentication is cached in-process (revocation delay bound). */
+  authCacheTtlMs: number;
+  /** How long asset, policy and preset lookups are cached in-process. */
+  metadataCacheTtlMs: number;
+  seedDemo: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const production = env.NODE_ENV === 'production';
+  const host = env.HOST ?? '127.0.0.1';
+  const port = integer(env, 'PORT', 3000, 0, 65_535);
+  const dataDir = path.resolve(REPO_ROOT, env.IMGPLANE_DATA_DIR ?? '.data');
+  const masterKey = env.IMGPLANE_MASTER_KEY === undefined ? undefined : decodeKey(env.IMGPLANE_MASTER_KEY);
+  if (production && masterKey === undefined) {
+    throw new ConfigError('IMGPLANE_MASTER_KEY is required in production (32 bytes, base64 or hex)');
+  }
+  if (production && env.DATABASE_URL === undefined) {
+    throw new ConfigError('DATABASE_URL is required in production (the embedded PostgreSQL is for one-box use)');
+  }
+  return {
+    production,
+    host,
+    port,
+    databaseUrl: nonEmpty(env.DATABASE_URL),
+    redisUrl: nonEmpty(env.REDIS_URL),
+    dataDir,
+    storage: storageConfigFromEnv(env, { localDir: path.join(dataDir, 'storage') }),
+    masterKey,
+    publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, ''),
+    workerInProcess: (env.WORKER_MODE ?? 'in-process') === 'in-process',
+    signingHostBinding: flag(env, 'SIGNING_HOST_BINDING', false),
+    memoryCacheBytes: integer(env, 'MEMORY_CACHE_MB', 256, 0, 65_536) * 1024 * 1024,
+    redisCacheTtlSeconds: integer(env, 'REDIS_CACHE_TTL_SECONDS', 3600, 1, 31_536_000),
+    maxConcurrentTransforms: integer(env, 'MAX_CONCURRENT_TRANSFORMS', 2, 1, 256),
+    maxQueuedTransforms: integer(env, 'MAX_QUEUED_TRANSFORMS', 64, 0, 100_000),
+    authCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_MS', 10_000, 0, 3_600_000),
+    metadataCacheTtlMs: integer(env, 'METADATA_CACHE_TTL_MS', 10_000, 0, 3_600_000),
+    seedDemo: flag(env, 'SEED_DEMO', !production),
+    logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+export function decodeKey(raw: string): Buffer {
+  const trimmed = raw.trim();
+  const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (key.length !== 32) throw new ConfigError('IMGPLANE_MASTER_KEY must decode to exactly 32 bytes (base64 or hex)');
+  return key;
+}

@@ -1,0 +1,65 @@
+/**
+ * The image URL path grammar:
+ *   /v1/{pub|priv}/{org}/{tenant}/{space}/img/{assetId}/v{version}/{ops}.{ext}
+ * Pure: it names the first thing that is wrong, as a 400 (404 for a path that is not ours at all).
+ */
+import { ImgplaneError } from './errors.ts';
+
+export type DeliveryAccess = 'pub' | 'priv';
+
+export interface DeliveryPath {
+  access: DeliveryAccess;
+  org: string;
+  tenant: string;
+  space: string;
+  assetId: string;
+  version: number;
+  ops: string;
+  extension: string;
+}
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const VERSION = /^v([1-9][0-9]{0,8})$/;
+const FILE = /^([^.]+)\.([a-z0-9]{1,5})$/;
+export const DELIVERY_PATH_SHAPE = '/v1/{pub|priv}/{org}/{tenant}/{space}/img/{assetId}/v{version}/{ops}.{ext}';
+
+function invalid(message: string, segment: string): ImgplaneError {
+  return new ImgplaneError('bad_request', message, { detail: { segment, expected: DELIVERY_PATH_SHAPE } });
+}
+
+export function parseDeliveryPath(pathname: string): DeliveryPath {
+  if (pathname.length > 1024) throw invalid('image path is too long', pathname.slice(0, 64));
+  const parts = pathname.split('/');
+  const [empty, apiVersion, access, org, tenant, space, img, assetId, version, file, ...rest] = parts;
+  if (empty !== '' || apiVersion !== 'v1' || (access !== 'pub' && access !== 'priv')) {
+    throw new ImgplaneError('not_found', `no route GET ${pathname}`);
+  }
+  if (rest.length > 0 || file === undefined || file === '') {
+    throw invalid(`image path must look like ${DELIVERY_PATH_SHAPE}`, pathname);
+  }
+  for (const [name, value] of [['organization', org], ['tenant', tenant], ['space', space]] as const) {
+    if (value === undefined || !SLUG.test(value)) throw invalid(`invalid ${name} slug "${value ?? ''}"`, value ?? '');
+  }
+  if (img !== 'img') throw invalid(`expected "img" after the space, got "${img}"`, img ?? '');
+  const normalisedId = (assetId ?? '').toLowerCase();
+  if (!UUID.test(normalisedId)) throw invalid(`invalid asset id "${assetId}" (a UUID)`, assetId ?? '');
+  const versionMatch = VERSION.exec(version ?? '');
+  if (!versionMatch) throw invalid(`invalid version "${version}" (v1, v2, ...)`, version ?? '');
+  const fileMatch = FILE.exec(file);
+  if (!fileMatch) throw invalid(`"${file}" must be {ops}.{extension}, e.g. w_800.webp`, file);
+  return {
+    access,
+    org: org as string,
+    tenant: tenant as string,
+    space: space as string,
+    assetId: normalisedId,
+    version: Number(versionMatch[1]),
+    ops: fileMatch[1] as string,
+    extension: fileMatch[2] as string,
+  };
+}
+
+export function deliveryPath(parts: Omit<DeliveryPath, 'extension' | 'ops'> & { ops: string; extension: string }): string {
+  return `/v1/${parts.access}/${parts.org}/${parts.tenant}/${parts.space}/img/${parts.assetId}/v${parts.version}/${parts.ops}.${parts.extension}`;
+}

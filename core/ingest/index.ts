@@ -1,0 +1,3 @@
+/** Upload validation's public surface. */
+export { inspectOriginal } from './inspect.ts';
+export type { ImageFacts, IngestLimits } from './types.ts';

@@ -1,0 +1,129 @@
+/**
+ * Brings a database up to date: dbmate migrations (db/schema, append-only), then every idempotent
+ * file of db/functions and db/policies in file-name order, in one transaction. Safe to run from
+ * several processes at once and as often as wanted: a second run changes nothing.
+ */
+import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+export interface ApplyOptions {
+  /** Receives one human-readable line per step (dbmate output included). */
+  log?: (line: string) => void;
+}
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const dbmateBinary = fileURLToPath(new URL('../node_modules/.bin/dbmate', import.meta.url));
+const idempotentFolders = ['db/functions', 'db/policies'] as const;
+
+/** Any constant shared by every imgplane process; only serialises concurrent applies. */
+const APPLY_LOCK_KEY = 0x1a9e_0001;
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '']);
+
+const runFile = promisify(execFile);
+
+export async function applyDatabase(databaseUrl: string, options: ApplyOptions = {}): Promise<void> {
+  const log = options.log ?? (() => {});
+  await ensureDatabaseExists(databaseUrl, log);
+
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // A session lock rather than pg_advisory_xact_lock: it must also cover dbmate, which runs in
+    // its own process before our transaction starts. Closing the connection releases it.
+    await client.query('select pg_advisory_lock($1)', [APPLY_LOCK_KEY]);
+    await runMigrations(databaseUrl, log);
+    await applyIdempotentSql(client, log);
+  } finally {
+    await client.end();
+  }
+}
+
+async function ensureDatabaseExists(databaseUrl: string, log: (line: string) => void): Promise<void> {
+  const probe = new pg.Client({ connectionString: databaseUrl });
+  try {
+    await probe.connect();
+    return;
+  } catch (error) {
+    if (pgErrorCode(error) !== '3D000') throw error; // 3D000: database does not exist
+  } finally {
+    await probe.end().catch(() => {});
+  }
+
+  const target = new URL(databaseUrl);
+  const databaseName = decodeURIComponent(target.pathname.slice(1));
+  const maintenance = new URL(databaseUrl);
+  maintenance.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: maintenance.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${pg.escapeIdentifier(databaseName)}`);
+    log(`created database ${databaseName}`);
+  } catch (error) {
+    // another process created it between our probe and now: that is the outcome we wanted
+    const code = pgErrorCode(error);
+    if (code !== '42P04' && code !== '23505') throw error;
+  } finally {
+    await admin.end();
+  }
+}
+
+async function runMigrations(databaseUrl: string, log: (line: string) => void): Promise<void> {
+  const { stdout } = await runFile(
+    dbmateBinary,
+    ['--url', dbmateUrl(databaseUrl), '--migrations-dir', 'db/schema', '--no-dump-schema', 'up'],
+    { cwd: repoRoot },
+  ).catch((error: unknown) => {
+    throw new Error(`dbmate up failed: ${describeExecError(error)}`, { cause: error });
+  });
+  for (const line of stdout.split('\n')) if (line.trim() !== '') log(`dbmate: ${line.trim()}`);
+}
+
+/** dbmate's driver insists on TLS unless told otherwise; local servers rarely offer it. */
+function dbmateUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  if (!url.searchParams.has('sslmode') && LOCAL_HOSTS.has(url.hostname)) url.searchParams.set('sslmode', 'disable');
+  return url.toString();
+}
+
+async function applyIdempotentSql(client: pg.Client, log: (line: string) => void): Promise<void> {
+  const files = (await Promise.all(idempotentFolders.map(listSqlFiles))).flat();
+  await client.query('begin');
+  try {
+    for (const file of files) {
+      const sql = await readFile(new URL(`../${file}`, import.meta.url), 'utf8');
+      await client.query(sql).catch((error: unknown) => {
+        throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      });
+    }
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  }
+  log(`applied ${files.length} function and policy files`);
+}
+
+async function listSqlFiles(folder: string): Promise<string[]> {
+  const names = await readdir(new URL(`../${folder}/`, import.meta.url));
+  return names
+    .filter((name) => name.endsWith('.sql'))
+    .sort()
+    .map((name) => `${folder}/${name}`);
+}
+
+function pgErrorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}
+
+function describeExecError(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'stderr' in error && typeof error.stderr === 'string') {
+    return error.stderr.trim() || String(error);
+  }
+  return error instanceof Error ? error.message : String(error);
+}

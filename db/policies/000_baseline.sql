@@ -1,0 +1,37 @@
+-- Policies and grants are declared from scratch on every apply: drop every policy and revoke every
+-- privilege of the request roles in schema imgplane, then the files below state the whole truth.
+-- (All of it runs in one transaction, so no request ever sees the gap.)
+do $$
+declare
+  existing record;
+begin
+  for existing in select schemaname, tablename, policyname from pg_catalog.pg_policies where schemaname = 'imgplane' loop
+    execute format('drop policy %I on %I.%I', existing.policyname, existing.schemaname, existing.tablename);
+  end loop;
+end
+$$;
+revoke all on all tables in schema imgplane
+  from public, imgplane_admin, imgplane_tenant, imgplane_worker, imgplane_analyst, imgplane_anonymous;
+revoke all on all sequences in schema imgplane
+  from public, imgplane_admin, imgplane_tenant, imgplane_worker, imgplane_analyst, imgplane_anonymous;
+revoke all on all functions in schema imgplane
+  from public, imgplane_admin, imgplane_tenant, imgplane_worker, imgplane_analyst, imgplane_anonymous;
+
+grant usage on schema imgplane
+  to imgplane_admin, imgplane_tenant, imgplane_worker, imgplane_analyst, imgplane_anonymous;
+
+-- The platform operator may do everything, and background jobs may read everything, in every table.
+-- Policies for every table here; each table's own file enables row-level security and grants.
+do $$
+declare
+  tbl regclass;
+begin
+  for tbl in select c.oid::regclass from pg_catalog.pg_class c
+             where c.relnamespace = 'imgplane'::regnamespace and c.relkind in ('r', 'p') loop
+    execute format('create policy admin_all on %s to imgplane_admin using (true) with check (true)', tbl);
+    execute format('create policy worker_read on %s for select to imgplane_worker using (true)', tbl);
+  end loop;
+end
+$$;
+grant all on all tables in schema imgplane to imgplane_admin;
+grant usage on all sequences in schema imgplane to imgplane_admin;

@@ -1,0 +1,38 @@
+/** The Fastify application: routes over an already-built Platform. */
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { installErrorHandler } from './error-handler.ts';
+import type { Platform } from './platform.ts';
+import { registerAssetRoutes } from './routes/assets.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerImageRoutes } from './routes/images.ts';
+import { registerSigningRoutes } from './routes/signing.ts';
+
+export async function buildApp(platform: Platform): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: platform.config.logLevel,
+      // Signed query strings are credentials: log the path only.
+      serializers: { req: (request) => ({ method: request.method, url: request.url.split('?')[0] }) },
+    },
+    disableRequestLogging: platform.config.logLevel !== 'info' && platform.config.logLevel !== 'debug',
+    bodyLimit: 1024 * 1024,
+    maxParamLength: 1024,
+  });
+  installErrorHandler(app);
+  // Upload size is enforced per space from its policy; this is only the hard ceiling.
+  await app.register(multipart, { limits: { fileSize: 2 ** 40 } });
+
+  app.addHook('onResponse', async (request, reply) => {
+    platform.metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  registerHealthRoutes(app, platform);
+  registerImageRoutes(app, { ...platform, signatures: platform.signing });
+  registerAssetRoutes(app, platform);
+  registerSigningRoutes(app, platform);
+  return app;
+}

@@ -1,0 +1,214 @@
+/**
+ * Finds or makes the bytes of one variant. Lookup order: in-process memory (synchronous, no I/O)
+ * → shared Redis cache → registry (`derived_assets`) + storage → transform. A miss is
+ * single-flight inside the process and takes a keyed lock across processes; the lock is for
+ * efficiency only — a lost race re-renders the same deterministic bytes to the same
+ * content-addressed key and `register_variant()` turns the second registration into a no-op.
+ */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { CachedVariant, SharedVariantCache } from '../../core/cache/types.ts';
+import type { MemoryVariantCache } from '../../core/cache/memory.ts';
+import type { KeyedLock } from '../../core/lock/types.ts';
+import type { SingleFlight } from '../../core/lock/single-flight.ts';
+import type { TransformOps } from '../../core/ops/types.ts';
+import { variantKey } from '../../core/ops/index.ts';
+import { transformImage } from '../../core/pipeline/index.ts';
+import type { TransformLimiter } from '../../core/pipeline/limiter.ts';
+import type { EffectivePolicy, OutputFormat } from '../../core/policy.ts';
+import { StorageNotFoundError, type ObjectStore } from '../../core/storage/types.ts';
+import type { Metrics } from '../metrics.ts';
+import { WORKER, withClaims } from '../request-role.ts';
+import type { AssetVersion } from './catalog.ts';
+
+export type CacheLayer = 'hit-memory' | 'hit-redis' | 'hit-storage' | 'miss';
+
+export interface Delivery {
+  variant: CachedVariant;
+  layer: CacheLayer;
+  /** Stage → milliseconds, for Server-Timing. */
+  timings: Record<string, number>;
+  /** Encoder CPU spent on this request (0 unless it rendered the variant). */
+  transformMs: number;
+}
+
+export interface VariantPlan {
+  ops: TransformOps;
+  canonical: string;
+}
+
+export const CONTENT_TYPES: Record<OutputFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  gif: 'image/gif',
+};
+
+export const FILE_EXTENSIONS: Record<OutputFormat, string> = {
+  jpeg: 'jpg',
+  png: 'png',
+  webp: 'webp',
+  avif: 'avif',
+  gif: 'gif',
+};
+
+export interface VariantServiceDeps {
+  pool: pg.Pool;
+  storage: ObjectStore;
+  memory: MemoryVariantCache;
+  shared: SharedVariantCache | undefined;
+  singleFlight: SingleFlight;
+  lock: KeyedLock;
+  limiter: TransformLimiter;
+  metrics: Metrics;
+}
+
+interface RegistryRow {
+  storage_key: string;
+  content_hash: string;
+  output_format: OutputFormat;
+}
+
+const strongEtag = (contentHash: string) => `"${contentHash}"`;
+const sha256Hex = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+export class VariantService {
+  constructor(private readonly deps: VariantServiceDeps) {}
+
+  /** The memory-cache hit path: synchronous, so a hit costs no await at all. */
+  fromMemory(key: string): CachedVariant | undefined {
+    return this.deps.memory.get(key);
+  }
+
+  keyFor(asset: AssetVersion, plan: VariantPlan): string {
+    return variantKey(plan.canonical, asset.contentHash, plan.ops.format);
+  }
+
+  async deliver(asset: AssetVersion, plan: VariantPlan, policy: EffectivePolicy): Promise<Delivery> {
+    const key = this.keyFor(asset, plan);
+    const hit = this.fromMemory(key);
+    if (hit) return { variant: hit, layer: 'hit-memory', timings: {}, transformMs: 0 };
+    return this.deps.singleFlight.run(key, () => this.slowPath(key, asset, plan, policy));
+  }
+
+  private async slowPath(key: string, asset: AssetVersion, plan: VariantPlan, policy: EffectivePolicy): Promise<Delivery> {
+    const timings: Record<string, number> = {};
+    const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      try {
+        return await work();
+      } finally {
+        timings[stage] = (timings[stage] ?? 0) + performance.now() - started;
+      }
+    };
+
+    if (isPassThrough(asset, plan.ops)) {
+      const body = await timed('storage', () => this.deps.storage.getBuffer(asset.storageKey));
+      const variant = { body, contentType: CONTENT_TYPES[plan.ops.format], etag: strongEtag(asset.contentHash) };
+      this.remember(key, variant, false);
+      return { variant, layer: 'hit-storage', timings, transformMs: 0 };
+    }
+
+    const shared = this.deps.shared && (await timed('redis', () => this.deps.shared!.get(key)));
+    if (shared) {
+      this.deps.memory.set(key, shared);
+      return { variant: shared, layer: 'hit-redis', timings, transformMs: 0 };
+    }
+
+    const stored = await timed('registry', () => this.fromRegistry(asset, key));
+    if (stored) {
+      this.remember(key, stored, true);
+      return { variant: stored, layer: 'hit-storage', timings, transformMs: 0 };
+    }
+
+    return this.deps.lock.withLock(key, async () => {
+      // Another process may have rendered it while we waited for the lock.
+      const raced = await timed('registry', () => this.fromRegistry(asset, key));
+      if (raced) {
+        this.remember(key, raced, true);
+        return { variant: raced, layer: 'hit-storage' as const, timings, transformMs: 0 };
+      }
+      const original = await timed('original', () => this.deps.storage.getBuffer(asset.storageKey));
+      const started = performance.now();
+      const result = await this.deps.limiter.run(() =>
+        transformImage({
+          input: original,
+          ops: plan.ops,
+          encoder: {
+            avifEffort: policy.avif_effort,
+            webpEffort: policy.webp_effort,
+            pngCompressionLevel: policy.png_compression_level,
+          },
+          limits: {
+            maxInputPixels: policy.max_input_pixels,
+            maxFrames: policy.max_frames,
+            timeoutMs: policy.transform_timeout_ms,
+          },
+        }),
+      );
+      const transformMs = performance.now() - started;
+      timings.transform = transformMs;
+      this.deps.metrics.transforms.inc({ format: result.format });
+      this.deps.metrics.transformDuration.observe({ format: result.format }, transformMs / 1000);
+
+      const contentHash = sha256Hex(result.data);
+      const storageKey = `variants/${asset.organizationId}/${key}.${FILE_EXTENSIONS[result.format]}`;
+      await timed('store', async () => {
+        await this.deps.storage.put(storageKey, result.data, { contentType: result.contentType, sha256: contentHash });
+        await withClaims(this.deps.pool, WORKER, (client) =>
+          client.query(
+            `select 1 from imgplane.register_variant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+            [
+              asset.assetId,
+              asset.version,
+              key,
+              plan.canonical,
+              result.format,
+              this.deps.storage.provider,
+              storageKey,
+              result.data.length,
+              contentHash,
+              result.width,
+              result.height,
+              Math.round(transformMs),
+            ],
+          ),
+        );
+      });
+      const variant = { body: result.data, contentType: result.contentType, etag: strongEtag(contentHash) };
+      this.remember(key, variant, true);
+      return { variant, layer: 'miss' as const, timings, transformMs };
+    });
+  }
+
+  private async fromRegistry(asset: AssetVersion, key: string): Promise<CachedVariant | undefined> {
+    const rows = await withClaims(this.deps.pool, WORKER, async (client) => {
+      const result = await client.query<RegistryRow>(
+        'select storage_key, content_hash, output_format from imgplane.derived_assets where asset_id = $1 and variant_key = $2',
+        [asset.assetId, key],
+      );
+      return result.rows;
+    });
+    const row = rows[0];
+    if (!row) return undefined;
+    try {
+      const body = await this.deps.storage.getBuffer(row.storage_key);
+      return { body, contentType: CONTENT_TYPES[row.output_format], etag: strongEtag(row.content_hash.trim()) };
+    } catch (error) {
+      // A registered variant whose bytes are gone (pruned, lost bucket) is simply rendered again.
+      if (error instanceof StorageNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  private remember(key: string, variant: CachedVariant, share: boolean): void {
+    this.deps.memory.set(key, variant);
+    if (share && this.deps.shared) void this.deps.shared.set(key, variant);
+  }
+}
+
+/** `original` in the stored format: the uploaded bytes are the answer, untouched. */
+function isPassThrough(asset: AssetVersion, ops: TransformOps): boolean {
+  return ops.original && ops.format === asset.format;
+}

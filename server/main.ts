@@ -1,0 +1,83 @@
+/**
+ * `npm start`: the whole platform on one box with no configuration (embedded PostgreSQL,
+ * local-disk storage, in-process cache, lock and worker, a seeded demo), or, with DATABASE_URL,
+ * REDIS_URL and STORAGE=s3|minio, one server process of a scaled-out deployment.
+ */
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../core/config.ts';
+import { StorageConfigError } from '../core/storage/types.ts';
+import { applyDatabase } from '../db/apply.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
+import { buildApp } from './app.ts';
+import { loadOrCreateDevMasterKey } from './dev-master-key.ts';
+import { createPlatform } from './platform.ts';
+import { seedDemo } from './seed.ts';
+
+const say = (line: string) => console.log(`[imgplane] ${line}`);
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (databaseUrl) {
+    say(`database: ${redact(databaseUrl)}`);
+  } else {
+    const dataDir = path.join(config.dataDir, 'postgres');
+    say(`database: embedded PostgreSQL in ${dataDir} (set DATABASE_URL to use your own)`);
+    embedded = await startEmbeddedPostgres({ dataDir, port: Number(process.env.EMBEDDED_PG_PORT ?? 54329), persistent: true, log: say });
+    databaseUrl = embedded.url;
+  }
+  await applyDatabase(databaseUrl, { log: say });
+  const masterKey = config.masterKey ?? (await loadOrCreateDevMasterKey(config.dataDir));
+  const platform = await createPlatform({ ...config, databaseUrl, masterKey });
+  say(`storage: ${describeStorage(config)}`);
+  say(`cache and lock: ${config.redisUrl ? `Redis ${redact(config.redisUrl)} + in-process` : 'in-process (set REDIS_URL to share across instances)'}`);
+
+  const app = await buildApp(platform);
+  const address = await app.listen({ host: config.host, port: config.port });
+  say(`listening on ${address}`);
+
+  const shutdown = async (signal: string) => {
+    say(`${signal}: shutting down`);
+    await app.close();
+    await platform.close();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  if (config.seedDemo) {
+    const demo = await seedDemo(platform, address);
+    const pub = demo.asset.urls.original.replace(/\/original\.[a-z]+$/, '');
+    say('demo organisation "demo" / tenant "website" / space "marketing" is ready:');
+    say(`  admin API key (keep it secret): ${demo.apiKey}`);
+    say(`  original:   ${demo.asset.urls.original}`);
+    say(`  resized:    ${pub}/w_800-h_600-f_cover-q_85.webp`);
+    say(`  negotiated: ${pub}/w_400-fmt_auto.jpg   (AVIF/WebP/JPEG by Accept)`);
+    say(`  preset:     ${pub}/preset_thumb.jpg`);
+    say(`  upload:     curl -H 'x-api-key: ${demo.apiKey}' -F file=@photo.jpg ${address}/v1/spaces/${demo.spaceId}/assets`);
+    say(`  sign:       curl -H 'x-api-key: ${demo.apiKey}' -H 'content-type: application/json' -d '{"path":"/v1/priv/demo/website/marketing/img/${demo.asset.id}/v1/w_300.jpg"}' ${address}/v1/sign`);
+    say(`  health:     ${address}/health/ready   metrics: ${address}/metrics`);
+  }
+}
+
+function describeStorage(config: ReturnType<typeof loadConfig>): string {
+  const storage = config.storage;
+  if (storage.kind === 'local') return `local disk in ${storage.dir}`;
+  if (storage.kind === 's3') return `S3 bucket ${storage.bucket}${storage.endpoint ? ` at ${storage.endpoint}` : ''}`;
+  return `MinIO bucket ${storage.bucket} at ${storage.endPoint}`;
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof StorageConfigError) {
+    console.error(`[imgplane] cannot start: ${error.message}`);
+  } else {
+    console.error('[imgplane] cannot start:', error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+/** POST /v1/sign (scope `sign`) and signing-key rotation/revocation (scope `admin`). */
+import type { FastifyInstance } from 'fastify';
+import { badRequest } from '../../core/errors.ts';
+import { requireScope, type ApiKeyAuthenticator } from '../auth.ts';
+import type { SigningService } from '../signing/service.ts';
+
+export interface SigningRouteDeps {
+  auth: ApiKeyAuthenticator;
+  signing: SigningService;
+}
+
+const MAX_PATHS = 100;
+
+export function registerSigningRoutes(app: FastifyInstance, { auth, signing }: SigningRouteDeps): void {
+  app.post('/v1/sign', async (request) => {
+    const claims = await auth.authenticate(request.headers['x-api-key']);
+    requireScope(claims, 'sign');
+    const body = (request.body ?? {}) as { path?: unknown; paths?: unknown; ttlSeconds?: unknown };
+    const paths = body.paths ?? (body.path === undefined ? undefined : [body.path]);
+    if (!Array.isArray(paths) || paths.length === 0 || paths.length > MAX_PATHS) {
+      throw badRequest(`send "path" or "paths" (1 to ${MAX_PATHS} image paths)`);
+    }
+    if (body.ttlSeconds !== undefined && typeof body.ttlSeconds !== 'number') throw badRequest('ttlSeconds must be a number');
+    const urls = await signing.sign(claims, paths as string[], body.ttlSeconds as number | undefined);
+    return { urls };
+  });
+
+  app.post('/v1/signing-keys/rotate', async (request, reply) => {
+    const claims = await auth.authenticate(request.headers['x-api-key']);
+    requireScope(claims, 'admin');
+    const body = (request.body ?? {}) as { organizationId?: unknown; tenantId?: unknown };
+    const organizationId = typeof body.organizationId === 'string' ? body.organizationId : claims.organizationId;
+    if (!organizationId) throw badRequest('organizationId is required for platform keys');
+    const tenantId = typeof body.tenantId === 'string' ? body.tenantId : claims.tenantId;
+    return reply.code(201).send(await signing.rotate(claims, organizationId, tenantId));
+  });
+
+  app.post('/v1/signing-keys/:kid/revoke', async (request, reply) => {
+    const claims = await auth.authenticate(request.headers['x-api-key']);
+    requireScope(claims, 'admin');
+    const { kid } = request.params as { kid: string };
+    const revoked = await signing.revoke(claims, kid);
+    return revoked ? reply.code(204).send() : reply.code(404).send({ error: 'not_found', message: `no signing key ${kid}` });
+  });
+}

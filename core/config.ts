@@ -23,8 +23,11 @@ export interface AppConfig {
    * default keeps a generated one in `dataDir`.
    */
   masterKey: Buffer | undefined;
-  /** Base of the URLs printed and returned to clients (a CDN host in production). */
-  publicBaseUrl: string;
+  /**
+   * Base of the URLs returned to clients (a CDN host in production). Absent: the scheme and host
+   * the client called.
+   */
+  publicBaseUrl: string | undefined;
   /** Run graphile-worker inside the server process (zero-config) or leave it to `npm run worker`. */
   workerInProcess: boolean;
   /** Bind signed URLs to the Host header (off: CDN host names must not break URLs). */
@@ -66,7 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     storage: storageConfigFromEnv(env, { localDir: path.join(dataDir, 'storage') }),
     masterKey,
-    publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, ''),
+    publicBaseUrl: nonEmpty(env.PUBLIC_BASE_URL)?.replace(/\/$/, ''),
     workerInProcess: (env.WORKER_MODE ?? 'in-process') === 'in-process',
     signingHostBinding: flag(env, 'SIGNING_HOST_BINDING', false),
     memoryCacheBytes: integer(env, 'MEMORY_CACHE_MB', 256, 0, 65_536) * 1024 * 1024,

@@ -32,7 +32,7 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
 
   registerHealthRoutes(app, platform);
   registerImageRoutes(app, { ...platform, signatures: platform.signing });
-  registerAssetRoutes(app, platform);
-  registerSigningRoutes(app, platform);
+  registerAssetRoutes(app, { ...platform, publicBaseUrl: platform.config.publicBaseUrl });
+  registerSigningRoutes(app, { ...platform, publicBaseUrl: platform.config.publicBaseUrl });
   return app;
 }

@@ -89,7 +89,6 @@ export class AssetService {
   constructor(
     private readonly pool: pg.Pool,
     private readonly storage: ObjectStore,
-    private readonly publicBaseUrl: string,
   ) {}
 
   /** The space as the caller may see it, with the limits uploads into it must meet. */
@@ -147,6 +146,7 @@ export class AssetService {
     upload: ReceivedUpload,
     facts: ImageFacts,
     options: UploadOptions,
+    baseUrl: string,
   ): Promise<{ asset: AssetView; created: boolean }> {
     return this.storingOriginal(claims, space, upload, facts, async (client, storageKey) => {
       const existing = await client.query<{ id: string }>(
@@ -175,7 +175,7 @@ export class AssetService {
       const assetId = inserted.rows[0]!.id;
       await insertVersion(client, assetId, 1, space, upload, facts, storageKey, this.storage.provider);
       return { assetId, created: true };
-    }).then(async ({ assetId, created }) => ({ asset: await this.view(claims, assetId), created }));
+    }).then(async ({ assetId, created }) => ({ asset: await this.view(claims, assetId, baseUrl), created }));
   }
 
   /** Adds version n+1 to an asset; older versions stay addressable under their own /v{n}/ URLs. */
@@ -185,6 +185,7 @@ export class AssetService {
     space: SpaceForUpload,
     upload: ReceivedUpload,
     facts: ImageFacts,
+    baseUrl: string,
   ): Promise<{ asset: AssetView; created: boolean }> {
     return this.storingOriginal(claims, space, upload, facts, async (client, storageKey) => {
       const current = await client.query<{ current_version: number; content_hash: string }>(
@@ -200,7 +201,7 @@ export class AssetService {
       await insertVersion(client, assetId, version, space, upload, facts, storageKey, this.storage.provider);
       await client.query('update imgplane.assets set current_version = $2 where id = $1', [assetId, version]);
       return { assetId, created: true };
-    }).then(async ({ created }) => ({ asset: await this.view(claims, assetId), created }));
+    }).then(async ({ created }) => ({ asset: await this.view(claims, assetId, baseUrl), created }));
   }
 
   /** Soft delete: later image requests answer 404; the audit and outbox rows record it. */
@@ -211,13 +212,13 @@ export class AssetService {
     if (deleted.rowCount === 0) throw notFound(`no asset ${assetId}`);
   }
 
-  async view(claims: Claims, assetId: string): Promise<AssetView> {
+  async view(claims: Claims, assetId: string, baseUrl: string): Promise<AssetView> {
     const row = await withClaims(this.pool, claims, async (client) => {
       const result = await client.query<AssetJoinRow>(`${ASSET_SELECT} where a.id = $1 and a.deleted_at is null`, [assetId]);
       return result.rows[0];
     });
     if (!row) throw notFound(`no asset ${assetId}`);
-    return this.toView(row);
+    return toView(row, baseUrl);
   }
 
   /**
@@ -252,8 +253,10 @@ export class AssetService {
     }
   }
 
-  private toView(row: AssetJoinRow): AssetView {
-    const base = `${this.publicBaseUrl}/v1/${row.access === 'public' ? 'pub' : 'priv'}/${row.org_slug}/${row.tenant_slug}/${row.space_slug}/img/${row.id}/v${row.current_version}`;
+}
+
+function toView(row: AssetJoinRow, baseUrl: string): AssetView {
+    const base = `${baseUrl}/v1/${row.access === 'public' ? 'pub' : 'priv'}/${row.org_slug}/${row.tenant_slug}/${row.space_slug}/img/${row.id}/v${row.current_version}`;
     const originalExtension = (FILE_EXTENSIONS as Record<string, string>)[row.format] ?? 'jpg';
     return {
       id: row.id,
@@ -273,9 +276,8 @@ export class AssetService {
       hasAlpha: row.has_alpha,
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
-      urls: { original: `${base}/original.${originalExtension}`, example: `${base}/w_400-fmt_auto.${originalExtension === 'png' ? 'png' : 'jpg'}` },
-    };
-  }
+    urls: { original: `${base}/original.${originalExtension}`, example: `${base}/w_400-fmt_auto.${originalExtension === 'png' ? 'png' : 'jpg'}` },
+  };
 }
 
 async function insertVersion(

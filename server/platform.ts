@@ -83,7 +83,6 @@ export async function createPlatform(
     pool,
     masterKey: config.masterKey,
     hostBinding: config.signingHostBinding,
-    publicBaseUrl: config.publicBaseUrl,
     catalog,
     nowSeconds: overrides.nowSeconds ?? (() => Math.floor(Date.now() / 1000)),
   });
@@ -96,7 +95,7 @@ export async function createPlatform(
     auth,
     catalog,
     variants,
-    assets: new AssetService(pool, storage, config.publicBaseUrl),
+    assets: new AssetService(pool, storage),
     signing,
     usage,
     memory,

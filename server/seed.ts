@@ -63,7 +63,7 @@ export async function seedDemo(platform: Platform, baseUrl: string): Promise<Dem
   const saved = await readFile(savedPath, 'utf8').then((text) => JSON.parse(text) as SavedDemo, () => undefined);
   if (saved) {
     const claims = await platform.auth.authenticate(saved.apiKey).catch(() => undefined);
-    const asset = claims && (await platform.assets.view(claims, saved.assetId).catch(() => undefined));
+    const asset = claims && (await platform.assets.view(claims, saved.assetId, baseUrl).catch(() => undefined));
     if (asset) return { apiKey: saved.apiKey, organizationId: ids.organizationId, spaceId: ids.spaceId, asset };
   }
 

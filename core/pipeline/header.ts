@@ -29,7 +29,9 @@ export interface ImageHeader {
 export async function readImageHeader(input: string | Buffer): Promise<ImageHeader> {
   let metadata: Metadata;
   try {
-    metadata = await sharp(input).metadata();
+    // Reading the header allocates no pixels, so sharp's own pixel limit (which metadata() also
+    // applies) is lifted here: our limit check below must see the real dimensions to explain them.
+    metadata = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw decodeError(error, input);
   }

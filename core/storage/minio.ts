@@ -14,15 +14,14 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { Client } from 'minio';
 import { DEFAULT_REMOTE_TIMEOUTS, type MinioStorageConfig } from './config.ts';
-import { assertBufferMatches, guardBody } from './integrity.ts';
+import { assertBufferMatches } from './integrity.ts';
 import { assertValidStorageKey } from './keys.ts';
 import { assertValidPresignTtl } from './presign-ttl.ts';
-import { toStorageError, withStorageErrors } from './remote-errors.ts';
-import { withKnownSize } from './spool.ts';
+import { mapStorageErrors, withStorageErrors } from './remote-errors.ts';
+import { putCheckedStream } from './remote-put.ts';
 import { StorageConfigError, StorageNotFoundError } from './types.ts';
 import type { ObjectInfo, ObjectStore, PutOptions, StorageTier } from './types.ts';
 import { probeWrite } from './write-probe.ts';
@@ -75,13 +74,8 @@ export class MinioObjectStore implements ObjectStore {
     });
   }
 
-  /** Runs one client call, translating its failure into the storage error family. */
-  private async call<T>(key: string | undefined, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw toStorageError(error, key === undefined ? { bucket: this.bucket } : { bucket: this.bucket, key });
-    }
+  private call<T>(key: string | undefined, run: () => Promise<T>): Promise<T> {
+    return mapStorageErrors(key === undefined ? { bucket: this.bucket } : { bucket: this.bucket, key }, run);
   }
 
   async put(key: string, body: Buffer | Readable, options: PutOptions): Promise<void> {
@@ -93,21 +87,12 @@ export class MinioObjectStore implements ObjectStore {
       await this.call(key, () => this.client.putObject(this.bucket, key, body, body.length, metadata));
       return;
     }
-    const guard = guardBody(key, expected);
-    let sourceFailure: unknown;
-    body.once('error', (error) => (sourceFailure = error));
-    const guarded = pipeline(body, guard.stream, () => {});
-    try {
-      await withKnownSize(guarded, options.size, async (payload, size) => {
-        // Reading a one-part body here (the client would buffer it anyway) runs the whole
-        // integrity check before the request starts; the client skips reading empty streams.
-        const content = size <= PART_SIZE_BYTES ? await buffer(payload) : payload;
-        await this.call(key, () => this.client.putObject(this.bucket, key, content, size, metadata));
-      });
-    } catch (error) {
-      guarded.destroy();
-      throw guard.failure() ?? sourceFailure ?? error;
-    }
+    await putCheckedStream(key, body, expected, async (payload, size) => {
+      // Reading a one-part body here (the client would buffer it anyway) runs the whole
+      // integrity check before the request starts; the client skips reading empty streams.
+      const content = size <= PART_SIZE_BYTES ? await buffer(payload) : payload;
+      await this.call(key, () => this.client.putObject(this.bucket, key, content, size, metadata));
+    });
   }
 
   async getStream(key: string): Promise<Readable> {

@@ -94,6 +94,15 @@ export function toStorageError(error: unknown, context: RemoteContext): Error {
   return error instanceof Error ? error : new Error(message);
 }
 
+/** Runs one client call, translating its failure into the storage error family. */
+export async function mapStorageErrors<T>(context: RemoteContext, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw toStorageError(error, context);
+  }
+}
+
 /**
  * Passes a downloaded body through, converting a failure mid-stream (server gone, idle timeout)
  * into the storage error family too, so readers such as Sharp see a typed 503 cause.

@@ -22,14 +22,14 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { Readable, pipeline } from 'node:stream';
+import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { DEFAULT_REMOTE_TIMEOUTS, effectiveChecksumMode, type S3ChecksumMode, type S3StorageConfig } from './config.ts';
-import { assertBufferMatches, guardBody, sha256HexToBase64 } from './integrity.ts';
+import { assertBufferMatches, sha256HexToBase64 } from './integrity.ts';
 import { assertValidStorageKey } from './keys.ts';
 import { assertValidPresignTtl } from './presign-ttl.ts';
-import { toStorageError, withStorageErrors } from './remote-errors.ts';
-import { withKnownSize } from './spool.ts';
+import { mapStorageErrors, withStorageErrors } from './remote-errors.ts';
+import { putCheckedStream } from './remote-put.ts';
 import { StorageNotFoundError } from './types.ts';
 import type { ObjectInfo, ObjectStore, PutOptions, StorageTier } from './types.ts';
 import { probeWrite } from './write-probe.ts';
@@ -69,13 +69,8 @@ export class S3ObjectStore implements ObjectStore {
     });
   }
 
-  /** Runs one SDK call, translating its failure into the storage error family. */
-  private async call<T>(key: string | undefined, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw toStorageError(error, key === undefined ? { bucket: this.bucket } : { bucket: this.bucket, key });
-    }
+  private call<T>(key: string | undefined, run: () => Promise<T>): Promise<T> {
+    return mapStorageErrors(key === undefined ? { bucket: this.bucket } : { bucket: this.bucket, key }, run);
   }
 
   async put(key: string, body: Buffer | Readable, options: PutOptions): Promise<void> {
@@ -99,18 +94,7 @@ export class S3ObjectStore implements ObjectStore {
       await this.call(key, () => send(body, body.length));
       return;
     }
-    const guard = guardBody(key, expected);
-    let sourceFailure: unknown;
-    body.once('error', (error) => (sourceFailure = error));
-    const guarded = pipeline(body, guard.stream, () => {});
-    try {
-      await withKnownSize(guarded, options.size, (payload, size) => this.call(key, () => send(payload, size)));
-    } catch (error) {
-      guarded.destroy();
-      // The HTTP client reports a failed body in its own words: name the real cause (a checksum
-      // mismatch, or the caller's stream failing — not the store's fault) when there is one.
-      throw guard.failure() ?? sourceFailure ?? error;
-    }
+    await putCheckedStream(key, body, expected, (payload, size) => this.call(key, () => send(payload, size)));
   }
 
   async getStream(key: string): Promise<Readable> {

@@ -39,3 +39,7 @@ as $$
   select count(*)::integer from upserted
 $$;
 comment on function imgplane.record_usage(jsonb) is 'Adds a batch of usage counters: a JSON array of {day, organization_id, tenant_id, space_id, request_count?, bandwidth_bytes?, transform_count?, transform_cpu_ms?, cache_hit_count?, upload_count?, upload_bytes?}; missing counters count 0. Returns the number of usage_metrics rows touched. Security definer because the delivery hot path flushes counters of many organizations at once, outside any one request''s row-level security.';
+
+-- Not for request roles: a tenant could otherwise add usage to any organization.
+revoke all on function imgplane.record_usage(jsonb) from public;
+grant execute on function imgplane.record_usage(jsonb) to imgplane_admin, imgplane_worker;

@@ -1,5 +1,6 @@
--- Policies and grants are declared from scratch on every apply: drop every policy and revoke every
--- privilege of the request roles in schema imgplane, then the files below state the whole truth.
+-- Policies and table grants are declared from scratch on every apply: drop every policy and revoke
+-- every table privilege of the request roles in schema imgplane, then the files below state the
+-- whole truth. (Function privileges live beside each function in db/functions.)
 -- (All of it runs in one transaction, so no request ever sees the gap.)
 do $$
 declare
@@ -13,8 +14,6 @@ $$;
 revoke all on all tables in schema imgplane
   from public, imgplane_admin, imgplane_tenant, imgplane_worker, imgplane_analyst, imgplane_anonymous;
 revoke all on all sequences in schema imgplane
-  from public, imgplane_admin, imgplane_tenant, imgplane_worker, imgplane_analyst, imgplane_anonymous;
-revoke all on all functions in schema imgplane
   from public, imgplane_admin, imgplane_tenant, imgplane_worker, imgplane_analyst, imgplane_anonymous;
 
 grant usage on schema imgplane

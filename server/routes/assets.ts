@@ -7,6 +7,7 @@ import type { DeliveryCatalog } from '../delivery/catalog.ts';
 import type { Metrics } from '../metrics.ts';
 import type { UsageRecorder } from '../usage.ts';
 import { receiveUpload } from '../uploads/receive.ts';
+import { baseUrlFor } from '../base-url.ts';
 
 export interface AssetRouteDeps {
   assets: AssetService;
@@ -14,6 +15,7 @@ export interface AssetRouteDeps {
   catalog: DeliveryCatalog;
   metrics: Metrics;
   usage: UsageRecorder;
+  publicBaseUrl: string | undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,7 +27,7 @@ function uuidParam(request: FastifyRequest, name: string): string {
 }
 
 export function registerAssetRoutes(app: FastifyInstance, deps: AssetRouteDeps): void {
-  const { assets, auth, catalog, metrics, usage } = deps;
+  const { assets, auth, catalog, metrics, usage, publicBaseUrl } = deps;
 
   /** Receives, validates and records one original; counts the outcome either way. */
   async function ingest<T extends { created: boolean }>(
@@ -56,7 +58,7 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AssetRouteDeps):
     const result = await ingest(request, space.policy.max_upload_bytes, async (upload) => {
       const options = parseUploadOptions(upload.fields);
       const facts = await assets.inspect(upload, space);
-      const outcome = await assets.create(claims, space, upload, facts, options);
+      const outcome = await assets.create(claims, space, upload, facts, options, baseUrlFor(request, publicBaseUrl));
       if (outcome.created) usage.record(space, { upload_count: 1, upload_bytes: upload.size });
       return outcome;
     });
@@ -70,7 +72,7 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AssetRouteDeps):
     const space = await assets.spaceOfAsset(claims, assetId);
     const result = await ingest(request, space.policy.max_upload_bytes, async (upload) => {
       const facts = await assets.inspect(upload, space);
-      const outcome = await assets.addVersion(claims, assetId, space, upload, facts);
+      const outcome = await assets.addVersion(claims, assetId, space, upload, facts, baseUrlFor(request, publicBaseUrl));
       if (outcome.created) usage.record(space, { upload_count: 1, upload_bytes: upload.size });
       return outcome;
     });
@@ -81,7 +83,7 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AssetRouteDeps):
   app.get('/v1/assets/:assetId', async (request) => {
     const claims = await auth.authenticate(request.headers['x-api-key']);
     requireScope(claims, 'image:read');
-    return assets.view(claims, uuidParam(request, 'assetId'));
+    return assets.view(claims, uuidParam(request, 'assetId'), baseUrlFor(request, publicBaseUrl));
   });
 
   app.delete('/v1/assets/:assetId', async (request, reply) => {

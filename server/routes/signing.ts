@@ -3,15 +3,17 @@ import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../../core/errors.ts';
 import { requireScope, type ApiKeyAuthenticator } from '../auth.ts';
 import type { SigningService } from '../signing/service.ts';
+import { baseUrlFor } from '../base-url.ts';
 
 export interface SigningRouteDeps {
   auth: ApiKeyAuthenticator;
   signing: SigningService;
+  publicBaseUrl: string | undefined;
 }
 
 const MAX_PATHS = 100;
 
-export function registerSigningRoutes(app: FastifyInstance, { auth, signing }: SigningRouteDeps): void {
+export function registerSigningRoutes(app: FastifyInstance, { auth, signing, publicBaseUrl }: SigningRouteDeps): void {
   app.post('/v1/sign', async (request) => {
     const claims = await auth.authenticate(request.headers['x-api-key']);
     requireScope(claims, 'sign');
@@ -21,7 +23,7 @@ export function registerSigningRoutes(app: FastifyInstance, { auth, signing }: S
       throw badRequest(`send "path" or "paths" (1 to ${MAX_PATHS} image paths)`);
     }
     if (body.ttlSeconds !== undefined && typeof body.ttlSeconds !== 'number') throw badRequest('ttlSeconds must be a number');
-    const urls = await signing.sign(claims, paths as string[], body.ttlSeconds as number | undefined);
+    const urls = await signing.sign(claims, paths as string[], body.ttlSeconds as number | undefined, baseUrlFor(request, publicBaseUrl));
     return { urls };
   });
 

@@ -27,7 +27,6 @@ export interface SigningServiceDeps {
   pool: pg.Pool;
   masterKey: Buffer | undefined;
   hostBinding: boolean;
-  publicBaseUrl: string;
   catalog: DeliveryCatalog;
   nowSeconds: () => number;
   keyCacheTtlMs?: number;
@@ -101,9 +100,9 @@ export class SigningService implements SignedUrlVerifier {
   }
 
   /** Signs private image paths for a caller holding the `sign` scope of their organisation/tenant. */
-  async sign(claims: Claims, paths: readonly string[], requestedTtl: number | undefined): Promise<SignedPath[]> {
+  async sign(claims: Claims, paths: readonly string[], requestedTtl: number | undefined, baseUrl: string): Promise<SignedPath[]> {
     const signed: SignedPath[] = [];
-    for (const raw of paths) signed.push(await this.signOne(claims, raw, requestedTtl));
+    for (const raw of paths) signed.push(await this.signOne(claims, raw, requestedTtl, baseUrl));
     return signed;
   }
 
@@ -141,7 +140,7 @@ export class SigningService implements SignedUrlVerifier {
     return revoked;
   }
 
-  private async signOne(claims: Claims, raw: string, requestedTtl: number | undefined): Promise<SignedPath> {
+  private async signOne(claims: Claims, raw: string, requestedTtl: number | undefined, baseUrl: string): Promise<SignedPath> {
     if (typeof raw !== 'string') throw badRequest('each path must be a string');
     const pathname = toPathname(raw);
     const path = parseDeliveryPath(pathname);
@@ -161,11 +160,11 @@ export class SigningService implements SignedUrlVerifier {
       path: pathname,
       exp: expiresAt,
       tenantScope: key.tenantId ?? '',
-      host: this.deps.hostBinding ? new URL(this.deps.publicBaseUrl).host : undefined,
+      host: this.deps.hostBinding ? new URL(baseUrl).host : undefined,
     });
     return {
       path: pathname,
-      url: `${this.deps.publicBaseUrl}${signedUrl(pathname, { exp: expiresAt, kid: key.kid, sig })}`,
+      url: `${baseUrl}${signedUrl(pathname, { exp: expiresAt, kid: key.kid, sig })}`,
       expiresAt,
       ttlSeconds,
       clamped: ttlSeconds < wanted,

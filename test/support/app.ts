@@ -37,7 +37,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     redisUrl: options.redisUrl,
     storage: options.storage ?? { kind: 'local' as const, dir: path.join(dataDir, 'storage') },
     masterKey: randomBytes(32),
-    logLevel: 'silent',
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     seedDemo: false,
     authCacheTtlMs: 1_000,
     ...options.config,

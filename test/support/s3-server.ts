@@ -3,9 +3,9 @@
  * the external endpoint named by S3_TEST_ENDPOINT (with S3_TEST_ACCESS_KEY, S3_TEST_SECRET_KEY,
  * S3_TEST_BUCKET, optional S3_TEST_REGION).
  *
- * Either way the tests talk to it through a TCP gate on its own port, so a test can make the
- * store disappear (`stop`: connections refused) or go silent (`stall`: connections accepted,
- * never answered) and bring it back (`restart`) — also for an external server we cannot stop.
+ * Either way the tests talk to it through a TCP proxy on its own port, so a test can make the
+ * store die mid-test (`stop`: live connections cut, new ones dropped) and bring it back
+ * (`restart`) — also for an external server we cannot stop.
  *
  * s3rver 3.7 is patched where it differs from S3 in ways the contract tests rely on:
  * - PUT is atomic (temp file + rename, nothing stored when the request body is cut short); stock
@@ -18,26 +18,24 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createHash, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { startTcpProxy } from './tcp-proxy.ts';
 
 export interface S3TestServer {
-  /** `http://127.0.0.1:<port>` of the gate in front of the server. */
+  /** `http://127.0.0.1:<port>` of the proxy in front of the server. */
   endpoint: string;
   port: number;
   bucket: string;
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
-  /** Refuses connections from now on and cuts open ones, like a stopped server. */
-  stop(): Promise<void>;
-  /** Accepts connections but never answers, like a hung server. */
-  stall(): Promise<void>;
-  /** Serves again on the same port after `stop` or `stall`. */
-  restart(): Promise<void>;
-  /** Tears everything down (gate, s3rver, its temp directory). */
+  /** Cuts open connections and drops new ones, like a server that died. */
+  stop(): void;
+  /** Serves again on the same port after `stop`. */
+  restart(): void;
+  /** Tears everything down (proxy, s3rver, its temp directory). */
   close(): Promise<void>;
 }
 
@@ -45,18 +43,17 @@ const S3RVER_CREDENTIAL = 'S3RVER';
 
 export async function startS3Server(): Promise<S3TestServer> {
   const backend = process.env.S3_TEST_ENDPOINT ? externalBackend(process.env.S3_TEST_ENDPOINT) : await startS3rver();
-  const gate = await openGate(backend.host, backend.port);
+  const proxy = await startTcpProxy(backend.port, backend.host);
   return {
-    endpoint: `http://127.0.0.1:${gate.port}`,
-    port: gate.port,
+    endpoint: `http://127.0.0.1:${proxy.port}`,
+    port: proxy.port,
     bucket: backend.bucket,
     region: backend.region,
     credentials: backend.credentials,
-    stop: () => gate.setMode('refuse'),
-    stall: () => gate.setMode('stall'),
-    restart: () => gate.setMode('forward'),
+    stop: () => proxy.cut(),
+    restart: () => proxy.restore(),
     close: async () => {
-      await gate.setMode('refuse');
+      await proxy.close();
       await backend.close();
     },
   };
@@ -218,68 +215,4 @@ async function* decodeAwsChunked(source: AsyncIterable<Buffer>): AsyncGenerator<
       }
     }
   }
-}
-
-// ---- TCP gate -----------------------------------------------------------------------------------
-
-type GateMode = 'forward' | 'refuse' | 'stall';
-
-interface Gate {
-  port: number;
-  setMode(mode: GateMode): Promise<void>;
-}
-
-async function openGate(targetHost: string, targetPort: number): Promise<Gate> {
-  let mode: GateMode = 'forward';
-  let listener: Server | undefined;
-  let port = 0;
-  const sockets = new Set<Socket>();
-  const track = (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  };
-  const cutAll = () => {
-    for (const socket of sockets) socket.destroy();
-  };
-
-  const listen = async () => {
-    const server = createServer((client) => {
-      track(client);
-      client.on('error', () => client.destroy());
-      if (mode === 'refuse') return void client.destroy();
-      if (mode === 'stall') return; // hold the connection open and say nothing
-      const upstream = connect(targetPort, targetHost);
-      track(upstream);
-      upstream.on('error', () => client.destroy());
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('gate has no TCP address');
-    port = address.port;
-    listener = server;
-  };
-
-  const unlisten = async () => {
-    const server = listener;
-    listener = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-
-  await listen();
-  return {
-    port,
-    async setMode(next) {
-      mode = next;
-      // Open connections (pooled keep-alive sockets included) would bypass the new mode.
-      cutAll();
-      if (next === 'refuse') await unlisten();
-      else if (!listener) await listen();
-    },
-  };
 }

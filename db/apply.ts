@@ -35,7 +35,8 @@ export async function applyDatabase(databaseUrl: string, options: ApplyOptions =
     // A session lock rather than pg_advisory_xact_lock: it must also cover dbmate, which runs in
     // its own process before our transaction starts. Closing the connection releases it.
     await client.query('select pg_advisory_lock($1)', [APPLY_LOCK_KEY]);
-    await runMigrations(databaseUrl, log);
+    if (await hasPendingMigrations(client)) await runMigrations(databaseUrl, log);
+    else log('migrations: up to date');
     await applyIdempotentSql(client, log);
   } finally {
     await client.end();
@@ -69,6 +70,23 @@ async function ensureDatabaseExists(databaseUrl: string, log: (line: string) => 
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * dbmate takes most of a second even with nothing to do (several connections); most starts have
+ * nothing to do, so compare its bookkeeping table with the migration files first.
+ */
+async function hasPendingMigrations(client: pg.Client): Promise<boolean> {
+  const files = await readdir(new URL('../db/schema/', import.meta.url));
+  const versions = files.flatMap((name) => /^(\d+)_.*\.sql$/.exec(name)?.[1] ?? []);
+  const applied = await client
+    .query<{ version: string }>('select version from public.schema_migrations')
+    .then((result) => new Set(result.rows.map((row) => row.version)))
+    .catch((error: unknown) => {
+      if (pgErrorCode(error) === '42P01') return new Set<string>(); // undefined_table: never migrated
+      throw error;
+    });
+  return versions.some((version) => !applied.has(version));
 }
 
 async function runMigrations(databaseUrl: string, log: (line: string) => void): Promise<void> {

@@ -15,9 +15,8 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
       // Signed query strings are credentials: log the path only.
       serializers: { req: (request) => ({ method: request.method, url: request.url.split('?')[0] }) },
     },
-    disableRequestLogging: platform.config.logLevel !== 'info' && platform.config.logLevel !== 'debug',
     bodyLimit: 1024 * 1024,
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
   });
   installErrorHandler(app);
   // Upload size is enforced per space from its policy; this is only the hard ceiling.

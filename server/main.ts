@@ -24,7 +24,13 @@ async function main(): Promise<void> {
   } else {
     const dataDir = path.join(config.dataDir, 'postgres');
     say(`database: embedded PostgreSQL in ${dataDir} (set DATABASE_URL to use your own)`);
-    embedded = await startEmbeddedPostgres({ dataDir, port: Number(process.env.EMBEDDED_PG_PORT ?? 54329), persistent: true, log: say });
+    const port = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
+    embedded = await startEmbeddedPostgres({ dataDir, port, persistent: true, log: say }).catch((error: unknown) => {
+      throw new ConfigError(
+        `the embedded PostgreSQL did not start (${error instanceof Error ? error.message : 'see its output above'}); ` +
+          `is another imgplane already using ${dataDir} or port ${port}? Stop it, or set EMBEDDED_PG_PORT / IMGPLANE_DATA_DIR`,
+      );
+    });
     databaseUrl = embedded.url;
   }
   await applyDatabase(databaseUrl, { log: say });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../policy.ts';
-import { QUALITY_IGNORED } from './plan.ts';
+import { planVariant, QUALITY_IGNORED } from './plan.ts';
 import { variantKey } from './variant-key.ts';
-import { expectInvalidOps, planFor } from './ops-test-helpers.ts';
+import { expectInvalidOps, OPAQUE_STILL, planFor } from './ops-test-helpers.ts';
 
 const canonicalOf = (raw: string, overrides: Parameters<typeof planFor>[1] = {}) => planFor(raw, overrides).canonical;
 
@@ -146,6 +146,18 @@ describe('planVariant: presets', () => {
 
   it('scales a preset size by the URL dpr', () => {
     expect(planFor('preset_thumb-dpr_2', { presets }).ops).toMatchObject({ width: 400, height: 400 });
+  });
+
+  it('lets only keys the URL set override a preset', () => {
+    const plan = planVariant({
+      parsed: { presets: ['thumb'], width: undefined },
+      presets,
+      extension: 'jpg',
+      accept: undefined,
+      policy: DEFAULT_POLICY,
+      source: OPAQUE_STILL,
+    });
+    expect(plan.ops.width).toBe(200);
   });
 
   it('rejects an unknown preset with 400 naming it', () => {

@@ -100,7 +100,9 @@ function expandPresets(parsed: ParsedOps, presets: Readonly<Record<string, unkno
     if (!Object.hasOwn(presets, name)) throw invalidOps(`unknown preset "${name}"`, { token });
     Object.assign(merged, presetOps(presets[name], token));
   }
-  return Object.assign(merged, explicit);
+  // Only keys the URL actually set override: a hand-built ParsedOps may carry `width: undefined`.
+  const overrides = Object.entries(explicit).filter(([, value]) => value !== undefined);
+  return Object.assign(merged, Object.fromEntries(overrides));
 }
 
 /**

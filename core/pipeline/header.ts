@@ -30,7 +30,7 @@ export async function readImageHeader(input: string | Buffer): Promise<ImageHead
   let metadata: Metadata;
   try {
     // Reading the header allocates no pixels, so sharp's own pixel limit (which metadata() also
-    // applies) is lifted here: our limit check below must see the real dimensions to explain them.
+    // applies) is lifted here: the callers' limit checks must see the real dimensions to explain them.
     metadata = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw decodeError(error, input);

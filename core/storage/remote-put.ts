@@ -11,14 +11,18 @@ export async function putCheckedStream(
   key: string,
   body: Readable,
   expected: BodyExpectations,
-  send: (payload: Readable, size: number) => Promise<unknown>,
+  send: (payload: Readable, size: number, abort: AbortSignal) => Promise<unknown>,
 ): Promise<void> {
   const guard = guardBody(key, expected);
   let sourceFailure: unknown;
   body.once('error', (error) => (sourceFailure = error));
   const guarded = pipeline(body, guard.stream, () => {});
+  // A failed body must end the request at once: the server would otherwise wait for the missing
+  // bytes until the idle timeout.
+  const aborter = new AbortController();
+  guarded.once('error', () => aborter.abort());
   try {
-    await withKnownSize(guarded, expected.size, send);
+    await withKnownSize(guarded, expected.size, (payload, size) => send(payload, size, aborter.signal));
   } catch (error) {
     guarded.destroy();
     // HTTP clients report a failed body in their own words: name the real cause (a checksum

@@ -76,7 +76,7 @@ export class S3ObjectStore implements ObjectStore {
   async put(key: string, body: Buffer | Readable, options: PutOptions): Promise<void> {
     assertValidStorageKey(key);
     const expected = { sha256: options.sha256, size: options.size };
-    const send = (payload: Buffer | Readable, size: number) =>
+    const send = (payload: Buffer | Readable, size: number, abortSignal?: AbortSignal) =>
       this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
@@ -88,13 +88,14 @@ export class S3ObjectStore implements ObjectStore {
             ? { ChecksumSHA256: sha256HexToBase64(options.sha256) }
             : {}),
         }),
+        { abortSignal },
       );
     if (Buffer.isBuffer(body)) {
       assertBufferMatches(key, body, expected);
       await this.call(key, () => send(body, body.length));
       return;
     }
-    await putCheckedStream(key, body, expected, (payload, size) => this.call(key, () => send(payload, size)));
+    await putCheckedStream(key, body, expected, (payload, size, abort) => this.call(key, () => send(payload, size, abort)));
   }
 
   async getStream(key: string): Promise<Readable> {

@@ -2,7 +2,7 @@
 
 alter table imgplane.assets enable row level security;
 create policy tenant_rows on imgplane.assets to imgplane_tenant
-  using (true)
+  using (imgplane.request_reaches(organization_id, tenant_id))
   with check (imgplane.request_reaches(organization_id, tenant_id));
 create policy anonymous_read on imgplane.assets for select to imgplane_anonymous
   using (access = 'public' and deleted_at is null);
@@ -19,7 +19,7 @@ create policy tenant_rows on imgplane.asset_versions to imgplane_tenant
   with check (imgplane.request_reaches(organization_id, tenant_id));
 -- versions of the assets anonymous may see (the subquery runs under the assets policy above)
 create policy anonymous_read on imgplane.asset_versions for select to imgplane_anonymous
-  using (true);
+  using (exists (select from imgplane.assets a where a.id = asset_id));
 grant select on imgplane.asset_versions to imgplane_tenant, imgplane_worker;
 grant insert (asset_id, version, organization_id, tenant_id, space_id, content_hash, storage_provider, storage_key,
   size_bytes, mime_type, format, width, height, frames, has_alpha, color_space, metadata)

@@ -106,6 +106,9 @@ join imgplane.tenants t on t.id = u.tenant_id
 join imgplane.spaces s on s.id = u.space_id;
 comment on view imgplane.usage_daily_by_space is 'Usage, one row per UTC day, organization, tenant and space, with slugs.';
 comment on column imgplane.usage_daily_by_space.day is 'UTC calendar day.';
+comment on column imgplane.usage_daily_by_space.organization_id is 'Organization the usage is billed to.';
+comment on column imgplane.usage_daily_by_space.tenant_id is 'Tenant of the space.';
+comment on column imgplane.usage_daily_by_space.space_id is 'Space whose assets were delivered or uploaded.';
 comment on column imgplane.usage_daily_by_space.organization_slug is 'Organization slug at query time.';
 comment on column imgplane.usage_daily_by_space.tenant_slug is 'Tenant slug at query time.';
 comment on column imgplane.usage_daily_by_space.space_slug is 'Space slug at query time.';
@@ -134,6 +137,7 @@ join imgplane.organizations o on o.id = u.organization_id
 group by 1, 2, 3;
 comment on view imgplane.usage_monthly_by_organization is 'Usage, one row per calendar month (UTC) and organization: the billing grain.';
 comment on column imgplane.usage_monthly_by_organization.month is 'First day of the UTC month.';
+comment on column imgplane.usage_monthly_by_organization.organization_id is 'Organization the usage is billed to.';
 comment on column imgplane.usage_monthly_by_organization.organization_slug is 'Organization slug at query time.';
 comment on column imgplane.usage_monthly_by_organization.request_count is 'Image delivery requests answered in the month.';
 comment on column imgplane.usage_monthly_by_organization.bandwidth_bytes is 'Response body bytes sent in the month.';

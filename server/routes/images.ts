@@ -15,7 +15,8 @@ import type { UsageRecorder } from '../usage.ts';
 
 /** Verifies `?exp=&kid=&sig=` of a private URL; answers the claims the signing key grants. */
 export interface SignedUrlVerifier {
-  verify(request: FastifyRequest, pathname: string, path: DeliveryPath): Promise<{ claims: Claims; expiresAt: number }>;
+  /** `secondsLeft` is measured on the verifier's clock, so Cache-Control agrees with the expiry check. */
+  verify(request: FastifyRequest, pathname: string, path: DeliveryPath): Promise<{ claims: Claims; secondsLeft: number }>;
 }
 
 export interface ImageRouteDeps {
@@ -45,7 +46,7 @@ async function serveImage(deps: ImageRouteDeps, request: FastifyRequest, reply: 
   if (path.access === 'priv') {
     const verified = await deps.signatures.verify(request, pathname, path);
     claims = verified.claims;
-    cacheControl = `private, max-age=${Math.max(0, verified.expiresAt - Math.floor(Date.now() / 1000))}`;
+    cacheControl = `private, max-age=${Math.max(0, verified.secondsLeft)}`;
   }
 
   const space = await deps.catalog.space(path.org, path.tenant, path.space);

@@ -65,7 +65,7 @@ export class SigningService implements SignedUrlVerifier {
     this.keys = new LRUCache({ max: 10_000, ttl: Math.max(deps.keyCacheTtlMs ?? 10_000, 1) });
   }
 
-  async verify(request: FastifyRequest, pathname: string, path: DeliveryPath): Promise<{ claims: Claims; expiresAt: number }> {
+  async verify(request: FastifyRequest, pathname: string, path: DeliveryPath): Promise<{ claims: Claims; secondsLeft: number }> {
     const params = parseSignatureParams(request.query as Record<string, unknown>);
     const key = await this.verificationKey(params.kid);
     if (!key) throw unauthorized('unknown signing key');
@@ -95,7 +95,7 @@ export class SigningService implements SignedUrlVerifier {
         apiKeyId: null,
         scopes: ['image:read'],
       },
-      expiresAt: params.exp,
+      secondsLeft: params.exp - now,
     };
   }
 
@@ -138,6 +138,11 @@ export class SigningService implements SignedUrlVerifier {
     });
     this.keys.delete(kid);
     return revoked;
+  }
+
+  /** Drops every cached verification key, so a rotation or revocation made elsewhere applies at once. */
+  forgetKeys(): void {
+    this.keys.clear();
   }
 
   private async signOne(claims: Claims, raw: string, requestedTtl: number | undefined, baseUrl: string): Promise<SignedPath> {

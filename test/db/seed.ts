@@ -5,7 +5,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { uniqueSlug } from './database.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { createPool, uniqueSlug } from './database.ts';
+
+/** A pool or one of its connections: seeding runs in the caller's transaction when given one. */
+type Queryable = pg.Pool | pg.ClientBase;
 
 export interface IssuedKey {
   id: string;
@@ -35,6 +39,29 @@ export function sha256Hex(input: string | Buffer): string {
 
 export function randomHash(): string {
   return randomBytes(32).toString('hex');
+}
+
+export interface SeededDatabase {
+  pool: pg.Pool;
+  org: OrganizationFixture;
+  /** An organisation on the other side of every boundary. */
+  other: OrganizationFixture;
+}
+
+/**
+ * Registers the calling test file's hooks: a pool and two seeded organisations before its tests,
+ * the pool closed after them.
+ */
+export function useSeededDatabase(): SeededDatabase {
+  const seeded = {} as SeededDatabase; // filled in before the first test runs; tests only read it
+  beforeAll(async () => {
+    seeded.pool = createPool();
+    [seeded.org, seeded.other] = await Promise.all([seedOrganization(seeded.pool), seedOrganization(seeded.pool)]);
+  });
+  afterAll(async () => {
+    await seeded.pool.end();
+  });
+  return seeded;
 }
 
 export async function seedOrganization(pool: pg.Pool): Promise<OrganizationFixture> {
@@ -103,7 +130,7 @@ async function insertScopedConfiguration(
 }
 
 export async function insertApiKey(
-  client: pg.ClientBase,
+  client: Queryable,
   organizationId: string | null,
   tenantId: string | null,
   overrides: { status?: string; expiresAt?: Date } = {},
@@ -154,7 +181,7 @@ async function insertAsset(client: pg.PoolClient, place: AssetPlace, access: 'pu
   return id;
 }
 
-async function insertReturningId(client: pg.ClientBase, sql: string, params: unknown[]): Promise<string> {
+async function insertReturningId(client: Queryable, sql: string, params: unknown[]): Promise<string> {
   const result = await client.query<{ id: string }>(sql, params);
   const row = result.rows[0];
   if (!row) throw new Error(`no id returned by: ${sql}`);

@@ -1,0 +1,72 @@
+/**
+ * applyDatabase(): creates a missing database, migrates it, and re-applying functions and
+ * policies changes nothing. Runs against a database of its own so that re-applying (which takes
+ * table locks) never blocks the other test files.
+ */
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyDatabase } from '../../db/apply.ts';
+import { databaseUrl, uniqueSlug } from './database.ts';
+
+const scratchName = uniqueSlug('imgplane_apply').replaceAll('-', '_');
+const scratchUrl = (() => {
+  const url = new URL(databaseUrl());
+  url.pathname = `/${scratchName}`;
+  return url.toString();
+})();
+
+/** Everything applying functions and policies declares, without object ids. */
+const CATALOG_SNAPSHOT = `
+  select jsonb_build_object(
+    'functions', (select jsonb_agg(jsonb_build_array(p.proname, pg_get_function_identity_arguments(p.oid),
+                   pg_get_functiondef(p.oid), p.proacl::text, obj_description(p.oid, 'pg_proc'))
+                   order by p.proname, pg_get_function_identity_arguments(p.oid))
+                  from pg_proc p where p.pronamespace = 'imgplane'::regnamespace),
+    'policies', (select jsonb_agg(to_jsonb(p) order by p.tablename, p.policyname)
+                 from pg_policies p where p.schemaname = 'imgplane'),
+    'relations', (select jsonb_agg(jsonb_build_array(c.relname, c.relacl::text, c.relrowsecurity, c.reloptions) order by c.relname)
+                  from pg_class c where c.relnamespace = 'imgplane'::regnamespace),
+    'columns', (select jsonb_agg(jsonb_build_array(c.relname, a.attname, a.attacl::text) order by c.relname, a.attnum)
+                from pg_attribute a join pg_class c on c.oid = a.attrelid
+                where c.relnamespace = 'imgplane'::regnamespace and a.attacl is not null),
+    'triggers', (select jsonb_agg(pg_get_triggerdef(t.oid) order by t.tgrelid::regclass::text, t.tgname)
+                 from pg_trigger t join pg_class c on c.oid = t.tgrelid
+                 where c.relnamespace = 'imgplane'::regnamespace and not t.tgisinternal)
+  ) as snapshot`;
+
+async function withScratch<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: scratchUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const snapshot = () => withScratch(async (client) => (await client.query<{ snapshot: unknown }>(CATALOG_SNAPSHOT)).rows[0]!.snapshot);
+
+afterAll(async () => {
+  const admin = new pg.Client({ connectionString: databaseUrl() });
+  await admin.connect();
+  await admin.query(`drop database if exists ${scratchName} with (force)`);
+  await admin.end();
+});
+
+describe('applyDatabase', () => {
+  it('creates and migrates a database that does not exist yet', async () => {
+    const lines: string[] = [];
+    await applyDatabase(scratchUrl, { log: (line) => lines.push(line) });
+    expect(lines).toContain(`created database ${scratchName}`);
+    const tables = await withScratch((client) =>
+      client.query(`select count(*)::int as count from pg_class where relnamespace = 'imgplane'::regnamespace and relkind = 'r'`),
+    );
+    expect(tables.rows[0]!.count).toBeGreaterThanOrEqual(13);
+  });
+
+  it('changes nothing when re-applied twice, even by two processes at once', async () => {
+    const before = await snapshot();
+    await Promise.all([applyDatabase(scratchUrl), applyDatabase(scratchUrl)]);
+    expect(await snapshot()).toEqual(before);
+  });
+});

@@ -1,0 +1,34 @@
+/**
+ * Tells every server and worker process which cached lookups a change made stale, through
+ * `pg_notify` (listened to by server/invalidation.ts). Idempotent: forgetting twice is harmless.
+ */
+import type pg from 'pg';
+import { INVALIDATION_CHANNEL, type InvalidationMessage } from '../../server/invalidation.ts';
+import type { EventConsumer, OutboxEvent } from './types.ts';
+
+/** Which caches an event makes stale; undefined when it touches none. */
+export function invalidationFor(event: OutboxEvent): InvalidationMessage | undefined {
+  switch (event.aggregateType) {
+    case 'asset':
+      return event.aggregateId === null ? undefined : { kind: 'asset', id: event.aggregateId };
+    // presets and policies are folded into each cached space context
+    case 'preset':
+    case 'policy':
+      return { kind: 'space' };
+    case 'api_key':
+    case 'signing_key':
+      return { kind: 'keys' };
+    default:
+      return undefined;
+  }
+}
+
+export function invalidationConsumer(pool: pg.Pool): EventConsumer {
+  return {
+    name: 'invalidation',
+    async handle(event) {
+      const message = invalidationFor(event);
+      if (message) await pool.query('select pg_notify($1, $2)', [INVALIDATION_CHANNEL, JSON.stringify(message)]);
+    },
+  };
+}

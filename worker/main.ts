@@ -1,0 +1,46 @@
+/**
+ * `npm run worker`: graphile-worker as its own process, for deployments that keep background work
+ * off the servers (WORKER_MODE other than in-process). Needs DATABASE_URL: it joins the servers'
+ * database, storage and caches, configured by the same environment variables.
+ */
+import { ConfigError, loadConfig } from '../core/config.ts';
+import { StorageConfigError } from '../core/storage/types.ts';
+import { applyDatabase } from '../db/apply.ts';
+import { listenForInvalidations } from '../server/invalidation.ts';
+import { createPlatform } from '../server/platform.ts';
+import { loadWorkerConfig } from './config.ts';
+import { startWorker } from './runner.ts';
+
+const say = (line: string) => console.log(`[imgplane worker] ${line}`);
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const workerConfig = loadWorkerConfig();
+  const { databaseUrl } = config;
+  if (!databaseUrl) throw new ConfigError('DATABASE_URL is required: the worker joins the servers\' database');
+  await applyDatabase(databaseUrl, { log: say });
+  const platform = await createPlatform({ ...config, databaseUrl });
+  // Pregeneration reads presets and policies through the catalog cache: keep it as fresh as the servers'.
+  const invalidations = await listenForInvalidations(platform, { applicationName: 'imgplane-worker-invalidation' });
+  const worker = await startWorker({ platform, config: workerConfig });
+  say(`running${workerConfig.webhook ? `; webhooks to ${new URL(workerConfig.webhook.url).origin}` : ''}`);
+
+  const shutdown = async (signal: string) => {
+    say(`${signal}: finishing jobs in progress`);
+    await worker.stop();
+    await invalidations.close();
+    await platform.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof StorageConfigError) {
+    console.error(`[imgplane worker] cannot start: ${error.message}`);
+  } else {
+    console.error('[imgplane worker] cannot start:', error);
+  }
+  process.exit(1);
+});

@@ -3,7 +3,7 @@
  * the way (integrity.ts), gives it a known size (spool.ts), and reports the real cause when the
  * upload fails because of the body rather than the store.
  */
-import { pipeline, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { guardBody, type BodyExpectations } from './integrity.ts';
 import { withKnownSize } from './spool.ts';
 
@@ -16,17 +16,24 @@ export async function putCheckedStream(
   const guard = guardBody(key, expected);
   let sourceFailure: unknown;
   body.once('error', (error) => (sourceFailure = error));
-  const guarded = pipeline(body, guard.stream, () => {});
-  // A failed body must end the request at once: the server would otherwise wait for the missing
-  // bytes until the idle timeout.
+  // The client reads `payload`, which ends only when the guard passed. On failure the request is
+  // aborted at once (the server would otherwise wait for the missing bytes until the idle
+  // timeout), and `payload` is destroyed *without* an error: the SDK wraps bodies in streams that
+  // re-emit a body error with no listener attached, which would crash the process.
+  const payload = new PassThrough();
   const aborter = new AbortController();
-  guarded.once('error', () => aborter.abort());
+  pipeline(body, guard.stream, (error) => {
+    if (error) {
+      aborter.abort();
+      payload.destroy();
+    }
+  });
+  guard.stream.pipe(payload);
   try {
-    await withKnownSize(guarded, expected.size, (payload, size) => send(payload, size, aborter.signal));
+    await withKnownSize(payload, expected.size, (sized, size) => send(sized, size, aborter.signal));
   } catch (error) {
-    guarded.destroy();
-    // HTTP clients report a failed body in their own words: name the real cause (a checksum
-    // mismatch, or the caller's stream failing — not the store's fault) when there is one.
+    payload.destroy();
+    body.destroy();
     throw guard.failure() ?? sourceFailure ?? error;
   }
 }

@@ -41,6 +41,19 @@ export const S3_STORAGE_CLASS_BY_TIER: Readonly<Record<StorageTier, StorageClass
   cold: 'GLACIER_IR',
 });
 
+/**
+ * The SDK prints a console warning for every failed streaming PUT (it cannot retry those); the
+ * failure itself reaches the caller as a typed error, so that one warning is dropped.
+ */
+const sdkLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: (message: unknown, ...rest: unknown[]) => {
+    if (!String(message).includes('non-retryable streaming request')) console.warn(message, ...rest);
+  },
+  error: (message: unknown, ...rest: unknown[]) => console.error(message, ...rest),
+};
+
 /** `bucket/key` for CopySource, each key segment URL-encoded as S3 requires. */
 function copySource(bucket: string, key: string): string {
   return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
@@ -64,6 +77,7 @@ export class S3ObjectStore implements ObjectStore {
       requestChecksumCalculation: this.checksumMode,
       responseChecksumValidation: this.checksumMode,
       maxAttempts: timeouts.maxAttempts,
+      logger: sdkLogger,
       // socketTimeout is an inactivity limit: long transfers that keep moving are fine.
       requestHandler: { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs },
     });

@@ -148,8 +148,9 @@ export class SigningService implements SignedUrlVerifier {
   private async signOne(claims: Claims, raw: string, requestedTtl: number | undefined, baseUrl: string): Promise<SignedPath> {
     if (typeof raw !== 'string') throw badRequest('each path must be a string');
     const pathname = toPathname(raw);
+    // Checked before parsing so any other path is a 400 naming the rule, not a "no route" 404.
+    if (!pathname.startsWith('/v1/priv/')) throw badRequest(`only /v1/priv/ paths are signed: ${pathname}`, { path: pathname });
     const path = parseDeliveryPath(pathname);
-    if (path.access !== 'priv') throw badRequest(`only /v1/priv/ paths are signed: ${pathname}`, { path: pathname });
     const space = await this.deps.catalog.space(path.org, path.tenant, path.space);
     if (space.organizationId !== claims.organizationId || (claims.tenantId !== null && claims.tenantId !== space.tenantId)) {
       throw forbidden(`this API key may not sign URLs of ${path.org}/${path.tenant}`);

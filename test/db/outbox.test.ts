@@ -6,6 +6,11 @@ import { useSeededDatabase } from './seed.ts';
 
 const db = useSeededDatabase();
 
+function tenantKey(): RequestSettings {
+  const tenant = db.org.tenants[0];
+  return { role: 'imgplane_tenant', organizationId: db.org.id, tenantId: tenant.id, apiKeyId: tenant.apiKey.id, scopes: ALL_SCOPES };
+}
+
 async function createAsset(client: pg.PoolClient): Promise<string> {
   const tenant = db.org.tenants[0];
   const { rows } = await client.query<{ id: string }>(
@@ -23,14 +28,14 @@ async function trail(resourceId: string): Promise<{ audit: Record<string, unknow
 
 describe('audit and outbox triggers', () => {
   it('leave neither the change nor its audit row nor its event when the transaction rolls back', async () => {
-    const assetId = await asRequest(db.pool, tenantKey, createAsset);
+    const assetId = await asRequest(db.pool, tenantKey(), createAsset);
     const { rows } = await db.pool.query('select id from imgplane.assets where id = $1', [assetId]);
     expect(rows).toEqual([]);
     expect(await trail(assetId)).toEqual({ audit: [], events: [] });
   });
 
   it('leave the change, an audit row naming the API key, and an event when the transaction commits', async () => {
-    const assetId = await asRequest(db.pool, tenantKey, createAsset, { commit: true });
+    const assetId = await asRequest(db.pool, tenantKey(), createAsset, { commit: true });
     const { audit, events } = await trail(assetId);
     expect(audit).toEqual([
       expect.objectContaining({
@@ -50,8 +55,8 @@ describe('audit and outbox triggers', () => {
   });
 
   it('reports a soft delete as asset.deleted', async () => {
-    const assetId = await asRequest(db.pool, tenantKey, createAsset, { commit: true });
-    await asRequest(db.pool, tenantKey, (client) => client.query('update imgplane.assets set deleted_at = now() where id = $1', [assetId]), { commit: true });
+    const assetId = await asRequest(db.pool, tenantKey(), createAsset, { commit: true });
+    await asRequest(db.pool, tenantKey(), (client) => client.query('update imgplane.assets set deleted_at = now() where id = $1', [assetId]), { commit: true });
     const { audit, events } = await trail(assetId);
     expect(audit.map((row) => row.action)).toEqual(['asset.insert', 'asset.update']);
     expect(events.map((row) => row.event_type)).toEqual(['asset.created', 'asset.deleted']);

@@ -1,8 +1,8 @@
 /** record_usage() and the usage views data teams read. */
 import type pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES, attempt, INSUFFICIENT_PRIVILEGE, type RequestSettings } from './database.ts';
-import { useSeededDatabase } from './seed.ts';
+import { type OrganizationFixture, useSeededDatabase } from './seed.ts';
 
 const db = useSeededDatabase();
 

@@ -1,6 +1,7 @@
 /** The Fastify application: routes over an already-built Platform. */
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { mountGraphql } from '../graphql/mount.ts';
 import { installErrorHandler } from './error-handler.ts';
 import type { Platform } from './platform.ts';
 import { registerAssetRoutes } from './routes/assets.ts';
@@ -33,5 +34,6 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   registerImageRoutes(app, { ...platform, signatures: platform.signing });
   registerAssetRoutes(app, { ...platform, publicBaseUrl: platform.config.publicBaseUrl });
   registerSigningRoutes(app, { ...platform, publicBaseUrl: platform.config.publicBaseUrl });
+  await mountGraphql(app, platform);
   return app;
 }

@@ -54,6 +54,7 @@ export async function createPlatform(
   configureSharp();
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 20 });
   pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing
+  const workerPool = createWorkerPool(config.databaseUrl);
   const storage = createObjectStore(config.storage);
   await storage.check();
   const redis = config.redisUrl ? createRedisClient(config.redisUrl) : undefined;
@@ -66,7 +67,7 @@ export async function createPlatform(
   const catalog = new DeliveryCatalog(pool, config.metadataCacheTtlMs);
   const usage = new UsageRecorder(pool, overrides.usageFlushMs ?? 5_000);
   const variants = new VariantService({
-    pool,
+    workerPool,
     storage,
     memory,
     shared,
@@ -105,7 +106,20 @@ export async function createPlatform(
       await shared?.close();
       redis?.disconnect();
       await storage.close();
+      await workerPool.end();
       await pool.end();
     },
   };
+}
+
+/**
+ * Connections that are imgplane_worker for their whole life, for the server-internal registry
+ * reads and writes of the hot path: one round trip per query instead of begin / set_config /
+ * query / commit, still under the worker role's grants and RLS. The role is a startup parameter,
+ * so a connection that cannot take it fails instead of running as the login role.
+ */
+function createWorkerPool(databaseUrl: string): pg.Pool {
+  const workerPool = new pg.Pool({ connectionString: databaseUrl, max: 8, options: '-c role=imgplane_worker' });
+  workerPool.on('error', () => {});
+  return workerPool;
 }

@@ -154,7 +154,9 @@ function s3ConfigFromEnv(env: Env): S3StorageConfig {
 
   const checksumSetting = optional(env, 'S3_CHECKSUM_MODE')?.toLowerCase();
   if (checksumSetting !== undefined && checksumSetting !== 'when_supported' && checksumSetting !== 'when_required') {
-    throw new StorageConfigError(`S3_CHECKSUM_MODE must be when_supported or when_required, got ${JSON.stringify(checksumSetting)}`);
+    throw new StorageConfigError(
+      `S3_CHECKSUM_MODE must be when_supported or when_required, got ${JSON.stringify(checksumSetting)}`,
+    );
   }
 
   return {
@@ -164,7 +166,9 @@ function s3ConfigFromEnv(env: Env): S3StorageConfig {
     ...(endpoint ? { endpoint: endpoint.href.replace(/\/$/, '') } : {}),
     forcePathStyle: booleanVar(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
     ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
-    ...(checksumSetting ? { checksumMode: checksumSetting === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED' } : {}),
+    ...(checksumSetting
+      ? { checksumMode: checksumSetting === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED' }
+      : {}),
     timeouts: timeoutsFromEnv(env),
   };
 }

@@ -41,7 +41,11 @@ export function sha256HexToBase64(hex: string): string {
   return Buffer.from(hex, 'hex').toString('base64');
 }
 
-function mismatch(key: string, expected: BodyExpectations, actual: { size: number; sha256: () => string }): StorageIntegrityError | null {
+function mismatch(
+  key: string,
+  expected: BodyExpectations,
+  actual: { size: number; sha256: () => string },
+): StorageIntegrityError | null {
   if (expected.size !== undefined && actual.size !== expected.size) {
     return new StorageIntegrityError(key, `body is ${actual.size} bytes, expected ${expected.size}`);
   }

@@ -42,16 +42,16 @@ export const S3_STORAGE_CLASS_BY_TIER: Readonly<Record<StorageTier, StorageClass
 });
 
 /**
- * The SDK prints a console warning for every failed streaming PUT (it cannot retry those); the
- * failure itself reaches the caller as a typed error, so that one warning is dropped.
+ * The SDK logs every failed command (`error`) and warns for every failed streaming PUT; those
+ * failures reach the caller as typed errors, so only other warnings (socket exhaustion …) pass.
  */
 const sdkLogger = {
   debug: () => {},
   info: () => {},
+  error: () => {},
   warn: (message: unknown, ...rest: unknown[]) => {
     if (!String(message).includes('non-retryable streaming request')) console.warn(message, ...rest);
   },
-  error: (message: unknown, ...rest: unknown[]) => console.error(message, ...rest),
 };
 
 /** `bucket/key` for CopySource, each key segment URL-encoded as S3 requires. */
@@ -109,12 +109,16 @@ export class S3ObjectStore implements ObjectStore {
       await this.call(key, () => send(body, body.length));
       return;
     }
-    await putCheckedStream(key, body, expected, (payload, size, abort) => this.call(key, () => send(payload, size, abort)));
+    await putCheckedStream(key, body, expected, (payload, size, abort) =>
+      this.call(key, () => send(payload, size, abort)),
+    );
   }
 
   async getStream(key: string): Promise<Readable> {
     assertValidStorageKey(key);
-    const response = await this.call(key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
+    const response = await this.call(key, () =>
+      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })),
+    );
     if (!(response.Body instanceof Readable)) throw new Error('S3 GetObject returned no Node.js stream body');
     return withStorageErrors(response.Body, { bucket: this.bucket, key });
   }
@@ -126,8 +130,14 @@ export class S3ObjectStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | null> {
     assertValidStorageKey(key);
     try {
-      const response = await this.call(key, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
-      return { size: response.ContentLength ?? 0, contentType: response.ContentType, lastModified: response.LastModified };
+      const response = await this.call(key, () =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })),
+      );
+      return {
+        size: response.ContentLength ?? 0,
+        contentType: response.ContentType,
+        lastModified: response.LastModified,
+      };
     } catch (error) {
       if (error instanceof StorageNotFoundError) return null;
       throw error;
@@ -146,7 +156,9 @@ export class S3ObjectStore implements ObjectStore {
   async presignGet(key: string, ttlSeconds: number): Promise<string> {
     assertValidStorageKey(key);
     assertValidPresignTtl(ttlSeconds);
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: ttlSeconds });
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn: ttlSeconds,
+    });
   }
 
   /**
@@ -157,7 +169,9 @@ export class S3ObjectStore implements ObjectStore {
   async moveToTier(key: string, tier: StorageTier): Promise<void> {
     assertValidStorageKey(key);
     const storageClass = S3_STORAGE_CLASS_BY_TIER[tier];
-    const current = await this.call(key, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
+    const current = await this.call(key, () =>
+      this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })),
+    );
     if ((current.StorageClass ?? 'STANDARD') === storageClass) return;
     await this.call(key, () =>
       this.client.send(

@@ -17,7 +17,8 @@ begin
         null; -- created meanwhile by a migration of another database on this server
       end;
     end if;
-    if not pg_catalog.pg_has_role(current_user, role_name, 'member') then
+    -- a superuser may already set any role; anyone else needs the membership
+    if not (select rolsuper from pg_catalog.pg_roles where rolname = current_user) then
       execute format('grant %I to %I', role_name, current_user);
     end if;
   end loop;

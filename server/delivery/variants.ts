@@ -18,7 +18,6 @@ import type { TransformLimiter } from '../../core/pipeline/limiter.ts';
 import type { EffectivePolicy, OutputFormat } from '../../core/policy.ts';
 import { StorageNotFoundError, type ObjectStore } from '../../core/storage/types.ts';
 import type { Metrics } from '../metrics.ts';
-import { WORKER, withClaims } from '../request-role.ts';
 import type { AssetVersion } from './catalog.ts';
 
 export type CacheLayer = 'hit-memory' | 'hit-redis' | 'hit-storage' | 'miss';
@@ -54,7 +53,8 @@ export const FILE_EXTENSIONS: Record<OutputFormat, string> = {
 };
 
 export interface VariantServiceDeps {
-  pool: pg.Pool;
+  /** Connections that run as imgplane_worker (the registry is server-internal, after access checks). */
+  workerPool: pg.Pool;
   storage: ObjectStore;
   memory: MemoryVariantCache;
   shared: SharedVariantCache | undefined;
@@ -116,18 +116,13 @@ export class VariantService {
       return { variant: shared, layer: 'hit-redis', timings, transformMs: 0 };
     }
 
-    const stored = await timed('registry', () => this.fromRegistry(asset, key));
-    if (stored) {
-      this.remember(key, stored, true);
-      return { variant: stored, layer: 'hit-storage', timings, transformMs: 0 };
-    }
-
+    // The registry is read under the lock: uncontended it costs nothing, and when another process
+    // is rendering this variant we wait for it and find its result instead of rendering it again.
     return this.deps.lock.withLock(key, async () => {
-      // Another process may have rendered it while we waited for the lock.
-      const raced = await timed('registry', () => this.fromRegistry(asset, key));
-      if (raced) {
-        this.remember(key, raced, true);
-        return { variant: raced, layer: 'hit-storage' as const, timings, transformMs: 0 };
+      const stored = await timed('registry', () => this.fromRegistry(asset, key));
+      if (stored) {
+        this.remember(key, stored, true);
+        return { variant: stored, layer: 'hit-storage' as const, timings, transformMs: 0 };
       }
       const original = await timed('original', () => this.deps.storage.getBuffer(asset.storageKey));
       const started = performance.now();
@@ -156,8 +151,7 @@ export class VariantService {
       const storageKey = `variants/${asset.organizationId}/${key}.${FILE_EXTENSIONS[result.format]}`;
       await timed('store', async () => {
         await this.deps.storage.put(storageKey, result.data, { contentType: result.contentType, sha256: contentHash });
-        await withClaims(this.deps.pool, WORKER, (client) =>
-          client.query(
+        await this.deps.workerPool.query(
             `select 1 from imgplane.register_variant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
             [
               asset.assetId,
@@ -173,7 +167,6 @@ export class VariantService {
               result.height,
               Math.round(transformMs),
             ],
-          ),
         );
       });
       const variant = { body: result.data, contentType: result.contentType, etag: strongEtag(contentHash) };
@@ -183,13 +176,10 @@ export class VariantService {
   }
 
   private async fromRegistry(asset: AssetVersion, key: string): Promise<CachedVariant | undefined> {
-    const rows = await withClaims(this.deps.pool, WORKER, async (client) => {
-      const result = await client.query<RegistryRow>(
-        'select storage_key, content_hash, output_format from imgplane.derived_assets where asset_id = $1 and variant_key = $2',
-        [asset.assetId, key],
-      );
-      return result.rows;
-    });
+    const { rows } = await this.deps.workerPool.query<RegistryRow>(
+      'select storage_key, content_hash, output_format from imgplane.derived_assets where asset_id = $1 and variant_key = $2',
+      [asset.assetId, key],
+    );
     const row = rows[0];
     if (!row) return undefined;
     try {

@@ -1,5 +1,4 @@
 /** authenticate_api_key(): the key's claims for a valid secret, no row for anything else. */
-import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { asRequest } from './database.ts';
 import { insertApiKey, type IssuedKey, useSeededDatabase } from './seed.ts';

@@ -2,7 +2,6 @@
  * effective_policy(), resolve_preset() and delivery_context(): organization, tenant and space
  * settings merge key by key with the nearest scope winning.
  */
-import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ALL_SCOPES, asRequest, type RequestSettings } from './database.ts';
 import { useSeededDatabase } from './seed.ts';

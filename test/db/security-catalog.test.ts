@@ -2,7 +2,6 @@
  * Catalog-level guarantees that hold for every table, present and future: row-level security is
  * on, views keep the caller's security, and no request role touches a secret column.
  */
-import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ALL_SCOPES, attempt, INSUFFICIENT_PRIVILEGE, type RequestSettings } from './database.ts';
 import { useSeededDatabase } from './seed.ts';

@@ -1,5 +1,4 @@
 /** record_usage() and the usage views data teams read. */
-import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES, attempt, INSUFFICIENT_PRIVILEGE, type RequestSettings } from './database.ts';
 import { type OrganizationFixture, useSeededDatabase } from './seed.ts';

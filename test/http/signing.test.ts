@@ -44,7 +44,14 @@ afterEach(() => clock.reset());
 afterAll(() => server?.close());
 
 const webKey = () => org.tenants[0].key;
-const get = (pathOrUrl: string, init?: RequestInit) => fetch(new URL(pathOrUrl, server.baseUrl), init);
+/**
+ * GET (or `init.method`) of a full URL or of a request target on this server. A target is appended
+ * to the origin, never resolved against it: `//x/...` must stay a path, not become host `x`.
+ */
+function get(urlOrTarget: string, init?: RequestInit): Promise<Response> {
+  if (urlOrTarget.startsWith('http://')) return fetch(urlOrTarget, init);
+  return fetch(`${server.baseUrl}${urlOrTarget.startsWith('/') ? '' : '/'}${urlOrTarget}`, init);
+}
 
 /** The signed URL of `webPath` with its query edited. */
 async function editedQuery(edit: (query: URLSearchParams) => void): Promise<string> {
@@ -244,7 +251,6 @@ describe('never a 5xx for any input', () => {
           const response = await get(candidate);
           await response.arrayBuffer();
           if (response.status < 400 || response.status > 499) failures.push(`${response.status} ${candidate}`);
-          (globalThis as any).__h ??= {}; (globalThis as any).__h[response.status] = ((globalThis as any).__h[response.status] ?? 0) + 1;
         }),
       );
     }
@@ -257,7 +263,6 @@ describe('never a 5xx for any input', () => {
     const mutations = [...oneCharacterMutations(valid)];
     expect(mutations.length).toBeGreaterThan(valid.length * 5);
     expect(await non4xx(mutations)).toEqual([]);
-    console.log((globalThis as any).__h);
   });
 
   it('rejects a few hundred random query strings with a 4xx', async () => {

@@ -35,6 +35,11 @@ export interface S3TestServer {
   stop(): void;
   /** Serves again on the same port after `stop`. */
   restart(): void;
+  /**
+   * Bytes the server has so far written for the latest PUT of `key` (s3rver only; undefined for
+   * an external endpoint): lets a test see an upload arrive while it is still being produced.
+   */
+  receivedBytes(key: string): number | undefined;
   /** Tears everything down (proxy, s3rver, its temp directory). */
   close(): Promise<void>;
 }
@@ -50,6 +55,7 @@ export async function startS3Server(): Promise<S3TestServer> {
     bucket: backend.bucket,
     region: backend.region,
     credentials: backend.credentials,
+    receivedBytes: (key) => backend.receivedBytes?.get(key),
     stop: () => proxy.cut(),
     restart: () => proxy.restore(),
     close: async () => {
@@ -65,6 +71,7 @@ interface Backend {
   bucket: string;
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
+  receivedBytes?: ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
 
@@ -122,7 +129,8 @@ async function startS3rver(): Promise<Backend> {
     directory,
     configureBuckets: [{ name: bucket }],
   });
-  makePutsAtomic(server.store);
+  const receivedBytes = new Map<string, number>();
+  makePutsAtomic(server.store, receivedBytes);
   const { port } = await server.run();
   return {
     host: '127.0.0.1',
@@ -130,6 +138,7 @@ async function startS3rver(): Promise<Backend> {
     bucket,
     region: 'us-east-1',
     credentials: { accessKeyId: S3RVER_CREDENTIAL, secretAccessKey: S3RVER_CREDENTIAL },
+    receivedBytes,
     close: async () => {
       await server.close();
       await rm(directory, { recursive: true, force: true });
@@ -137,7 +146,7 @@ async function startS3rver(): Promise<Backend> {
   };
 }
 
-function makePutsAtomic(store: S3rverStore): void {
+function makePutsAtomic(store: S3rverStore, receivedBytes: Map<string, number>): void {
   store.putObject = async (object) => {
     const objectPath = store.getResourcePath(object.bucket, object.key, 'object');
     await mkdir(dirname(objectPath), { recursive: true });
@@ -153,6 +162,7 @@ function makePutsAtomic(store: S3rverStore): void {
           for await (const piece of body) {
             md5.update(piece);
             size += piece.length;
+            receivedBytes.set(object.key, size);
             yield piece;
           }
         },
@@ -171,7 +181,10 @@ function makePutsAtomic(store: S3rverStore): void {
 
 /** Removes `aws-chunked` from the stored Content-Encoding (S3 does too); true when it was there. */
 function stripAwsChunkedEncoding(metadata: Record<string, string>): boolean {
-  const encodings = (metadata['content-encoding'] ?? '').split(',').map((part) => part.trim()).filter(Boolean);
+  const encodings = (metadata['content-encoding'] ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   const rest = encodings.filter((encoding) => encoding !== 'aws-chunked');
   if (rest.length === encodings.length) return false;
   if (rest.length === 0) delete metadata['content-encoding'];

@@ -45,7 +45,7 @@ export function webhookConsumer(target: WebhookTarget): EventConsumer {
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
       await response.body?.cancel();
-      if (response.status < 200 || response.status > 299) throw new Error(`webhook answered HTTP ${response.status}`);
+      if (response.status < 200 || response.status > 299) throw new Error(`answered HTTP ${response.status}`);
     },
   };
 }

@@ -1,0 +1,68 @@
+/**
+ * What a GraphQL client learns from an error. Client mistakes keep a readable message and carry
+ * the platform's error code in `extensions.code` (the same codes as the HTTP API's `error` field);
+ * PostgreSQL refusals (RLS, grants, constraints) are client mistakes too and say which rule
+ * refused. Anything else is logged with an id and answered with that id only: no stack traces,
+ * no SQL, no internals.
+ */
+import { randomUUID } from 'node:crypto';
+import { isSafeError } from 'postgraphile/grafast';
+import { GraphQLError } from 'postgraphile/graphql';
+import { ImgplaneError, type ErrorCode } from '../core/errors.ts';
+
+export interface ErrorLogger {
+  error(details: { err: unknown; errorId: string }, message: string): void;
+}
+
+interface PostgresError {
+  code: string;
+  message: string;
+}
+
+function isPostgresError(error: unknown): error is PostgresError {
+  if (!(error instanceof Error)) return false;
+  const { code, severity } = error as Error & { code?: unknown; severity?: unknown };
+  // node-postgres' DatabaseError carries the server's severity; Node's system errors have a code only.
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string';
+}
+
+/** SQLSTATE classes a client can cause, and the platform code each maps to. */
+function codeForSqlState(sqlState: string): ErrorCode | undefined {
+  if (sqlState === '42501') return 'forbidden'; // insufficient privilege, row-level security
+  if (sqlState === 'P0002') return 'not_found'; // no_data_found raised by our functions
+  if (sqlState.startsWith('23')) return 'bad_request'; // integrity: unique, foreign key, check, not null
+  if (sqlState.startsWith('22')) return 'bad_request'; // data: invalid text, out of range
+  return undefined;
+}
+
+function withMessage(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions,
+  });
+}
+
+export function makeMaskError(log: ErrorLogger): (error: GraphQLError) => GraphQLError {
+  return (error) => {
+    const original = error.originalError;
+    // GraphQL's own errors (syntax, validation, non-null) are about the query: keep them.
+    if (!original || original instanceof GraphQLError) return error;
+    // Every ImgplaneError but 'internal' is written for clients (503s included: "signing not configured").
+    if (original instanceof ImgplaneError && original.code !== 'internal') {
+      return withMessage(error, original.message, { code: original.code, ...(original.detail ? { detail: original.detail } : {}) });
+    }
+    if (isPostgresError(original)) {
+      const code = codeForSqlState(original.code);
+      if (code) return withMessage(error, original.message, { code, sqlState: original.code });
+    }
+    // Grafast's SafeErrors are written for clients (e.g. "No values were updated ...").
+    if (isSafeError(original)) return withMessage(error, original.message, { code: 'bad_request' });
+    const errorId = randomUUID();
+    log.error({ err: original, errorId }, 'GraphQL request failed');
+    return withMessage(error, `internal error (id ${errorId})`, { code: 'internal', errorId });
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * The control plane's schema as SDL, sorted so that it only changes when the API does.
+ * graphql/schema.graphql holds the committed copy; a test fails when it is stale.
+ */
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import { makeSchema } from 'postgraphile';
+import { lexicographicSortSchema, printSchema } from 'postgraphile/graphql';
+import { graphqlSchemaPreset } from './preset.ts';
+
+export const SCHEMA_FILE = fileURLToPath(new URL('./schema.graphql', import.meta.url));
+
+/** Introspects the database behind `pool` (migrated, functions and policies applied). */
+export async function printGraphqlSchema(pool: pg.Pool): Promise<string> {
+  const { schema } = await makeSchema(graphqlSchemaPreset(pool));
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

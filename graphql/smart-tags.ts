@@ -1,0 +1,179 @@
+/**
+ * The shape of the GraphQL API over the `imgplane` schema: which tables are read-only, which
+ * columns never appear, and friendly names for relations. Descriptions stay in the SQL comments
+ * (db/schema); the tags live here because `comment on` replaces a whole comment, so tagging a
+ * table in SQL would mean copying its description out of the migration that owns it.
+ *
+ * Writes that need validation or secrets go through the custom mutations (graphql/mutations/),
+ * so their tables are read-only here. Every row anyone sees is still decided by RLS.
+ */
+import { jsonPgSmartTags, type JSONPgSmartTags } from 'postgraphile/utils';
+
+const READ_ONLY = '-insert -update -delete';
+/** Not in the schema at all: no field, no filter, no ordering, no input. */
+const ABSENT = '-*';
+
+/** Backward relation names for the composite tenancy foreign keys (default names are unreadable). */
+const tenancyRelations = (child: string) => ({
+  [`${child}_organization_id_fkey`]: { tags: { fieldName: 'organization', foreignFieldName: camel(child) } },
+  [`${child}_tenant_id_organization_id_fkey`]: { tags: { fieldName: 'tenant', foreignFieldName: camel(child) } },
+  [`${child}_space_id_tenant_id_organization_id_fkey`]: { tags: { fieldName: 'space', foreignFieldName: camel(child) } },
+});
+
+function camel(snake: string): string {
+  return snake.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/**
+ * Foreign keys (asset_id, organization_id, tenant_id, space_id) to an asset: asset_id leads an
+ * index of the referencing table (its primary key or a unique key), which serves the lookup, but
+ * PostGraphile only counts indexes holding every column and would drop Asset.versions otherwise.
+ */
+const SERVED_BY_ASSET_ID_INDEX = { isIndexed: true };
+
+/** Unique constraints that exist only as composite foreign-key targets: no lookups or mutations by them. */
+const FOREIGN_KEY_TARGET_ONLY = { tags: { behavior: ABSENT } };
+
+export const IMGPLANE_SMART_TAGS: JSONPgSmartTags = {
+  version: 1,
+  config: {
+    class: {
+      'imgplane.organizations': {},
+      'imgplane.tenants': {
+        constraint: {
+          tenants_organization_id_fkey: { tags: { fieldName: 'organization', foreignFieldName: 'tenants' } },
+          tenants_id_organization_id_key: FOREIGN_KEY_TARGET_ONLY,
+        },
+      },
+      'imgplane.spaces': {
+        tags: {
+          // spaces reach their organization through the composite tenant key; this adds Organization.spaces.
+          foreignKey: '(organization_id) references imgplane.organizations (id)|@fieldName organization|@foreignFieldName spaces',
+        },
+        constraint: {
+          spaces_tenant_id_organization_id_fkey: { tags: { fieldName: 'tenant', foreignFieldName: 'spaces' } },
+          spaces_id_tenant_id_organization_id_key: FOREIGN_KEY_TARGET_ONLY,
+        },
+      },
+      'imgplane.policies': {
+        // setPolicy / unsetPolicy validate values against core/policy.ts first.
+        tags: { behavior: READ_ONLY },
+        attribute: { key: { tags: { behavior: '+filterBy +orderBy' } } },
+        constraint: {
+          ...tenancyRelations('policies'),
+          // NULLS NOT DISTINCT: a lookup with non-null arguments could never find an organization-level row.
+          policies_organization_id_tenant_id_space_id_key_key: FOREIGN_KEY_TARGET_ONLY,
+        },
+      },
+      'imgplane.presets': {
+        attribute: { name: { tags: { behavior: '+filterBy +orderBy' } } },
+        constraint: {
+          ...tenancyRelations('presets'),
+          presets_organization_id_tenant_id_space_id_name_key: FOREIGN_KEY_TARGET_ONLY,
+        },
+      },
+      'imgplane.assets': {
+        // Uploads go through POST /v1/spaces/{id}/assets; deletion is softDeleteAsset.
+        tags: { behavior: '-insert -delete' },
+        attribute: {
+          folder: { tags: { behavior: '+filterBy +orderBy' } },
+          access: { tags: { behavior: '+filterBy' } },
+          created_at: { tags: { behavior: '+filterBy +orderBy' } },
+          updated_at: { tags: { behavior: '+filterBy +orderBy' } },
+          deleted_at: { tags: { behavior: '+filterBy +orderBy -update' } },
+          original_filename: { tags: { behavior: '+filterBy +orderBy -update' } },
+          current_version: { tags: { behavior: '-update' } },
+          created_by_api_key: { tags: { behavior: '-update' } },
+        },
+        constraint: {
+          assets_space_id_tenant_id_organization_id_fkey: { tags: { fieldName: 'space', foreignFieldName: 'assets' } },
+          assets_created_by_api_key_fkey: { tags: { fieldName: 'createdBy', foreignFieldName: 'createdAssets' } },
+          assets_id_organization_id_tenant_id_space_id_key: FOREIGN_KEY_TARGET_ONLY,
+        },
+      },
+      'imgplane.asset_versions': {
+        tags: { behavior: READ_ONLY },
+        constraint: {
+          asset_versions_asset_id_organization_id_tenant_id_space_id_fkey: {
+            tags: { fieldName: 'asset', foreignFieldName: 'versions', ...SERVED_BY_ASSET_ID_INDEX },
+          },
+        },
+      },
+      'imgplane.derived_assets': {
+        tags: { behavior: READ_ONLY },
+        attribute: {
+          output_format: { tags: { behavior: '+filterBy +orderBy' } },
+          created_at: { tags: { behavior: '+filterBy +orderBy' } },
+          last_accessed_at: { tags: { behavior: '+filterBy +orderBy' } },
+        },
+        constraint: {
+          derived_assets_asset_id_organization_id_tenant_id_space_id_fkey: {
+            tags: { fieldName: 'asset', foreignFieldName: 'derivedAssets', ...SERVED_BY_ASSET_ID_INDEX },
+          },
+          derived_assets_asset_id_version_fkey: {
+            tags: { fieldName: 'assetVersion', foreignFieldName: 'derivedAssets', ...SERVED_BY_ASSET_ID_INDEX },
+          },
+        },
+      },
+      'imgplane.api_keys': {
+        // createApiKey returns the secret once; revokeApiKey revokes.
+        tags: { behavior: READ_ONLY },
+        attribute: {
+          secret_hash: { tags: { behavior: ABSENT } },
+          status: { tags: { behavior: '+filterBy' } },
+        },
+        constraint: {
+          api_keys_organization_id_fkey: { tags: { fieldName: 'organization', foreignFieldName: 'apiKeys' } },
+          api_keys_tenant_id_organization_id_fkey: { tags: { fieldName: 'tenant', foreignFieldName: 'apiKeys' } },
+        },
+      },
+      'imgplane.signing_keys': {
+        // rotateSigningKey / revokeSigningKey go through the signing service, which seals secrets.
+        tags: { behavior: READ_ONLY },
+        attribute: {
+          secret_ciphertext: { tags: { behavior: ABSENT } },
+          status: { tags: { behavior: '+filterBy' } },
+        },
+        constraint: {
+          signing_keys_organization_id_fkey: { tags: { fieldName: 'organization', foreignFieldName: 'signingKeys' } },
+          signing_keys_tenant_id_organization_id_fkey: { tags: { fieldName: 'tenant', foreignFieldName: 'signingKeys' } },
+        },
+      },
+      'imgplane.audit_logs': {
+        tags: { behavior: READ_ONLY },
+        attribute: {
+          tenant_id: { tags: { behavior: '+filterBy' } },
+          resource_type: { tags: { behavior: '+filterBy' } },
+          resource_id: { tags: { behavior: '+filterBy' } },
+          action: { tags: { behavior: '+filterBy' } },
+          created_at: { tags: { behavior: '+filterBy +orderBy' } },
+        },
+      },
+      'imgplane.usage_daily_by_space': {
+        tags: {
+          behavior: READ_ONLY,
+          foreignKey: '(space_id) references imgplane.spaces (id)|@fieldName space|@foreignFieldName dailyUsage',
+        },
+      },
+      'imgplane.usage_monthly_by_organization': {
+        tags: {
+          behavior: READ_ONLY,
+          foreignKey: '(organization_id) references imgplane.organizations (id)|@fieldName organization|@foreignFieldName monthlyUsage',
+        },
+      },
+      // The raw counters are read through the two usage views above.
+      'imgplane.usage_metrics': { tags: { behavior: ABSENT } },
+      // The outbox belongs to the worker.
+      'imgplane.events': { tags: { behavior: ABSENT } },
+    },
+    procedure: {
+      // Functions are hidden unless listed (graphql/exposure.ts); this one is Space.effectivePolicy.
+      'imgplane.spaces_effective_policy': { tags: { behavior: '+typeField -filterBy -orderBy' } },
+    },
+  },
+};
+
+export const ImgplaneSmartTagsPlugin = jsonPgSmartTags(IMGPLANE_SMART_TAGS, null, {
+  name: 'ImgplaneSmartTagsPlugin',
+  description: 'Shapes the imgplane GraphQL API (read-only tables, absent secret columns, relation names).',
+});

@@ -1,0 +1,284 @@
+/**
+ * The worker against the real database, storage and HTTP apps. One file on purpose: a running
+ * worker takes every job in the database, so a second worker in a parallel test file (with other
+ * storage and no webhook) could take this file's jobs. The dispatcher tests run first, before the
+ * worker starts, so nothing else claims their events.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { listenForInvalidations, type InvalidationListener } from '../../server/invalidation.ts';
+import { withClaims } from '../../server/request-role.ts';
+import { webhookSignature } from '../../worker/consumers/webhook.ts';
+import type { EventConsumer } from '../../worker/consumers/types.ts';
+import { startWorker, type WorkerHandle } from '../../worker/runner.ts';
+import { dispatchOutbox } from '../../worker/tasks/outbox-dispatch.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { upload } from '../support/http.ts';
+import { createOrganization, PLATFORM_ADMIN, uniqueSlug } from '../support/tenancy.ts';
+import { eventsAbout, insertPreset, startWebhookReceiver, type WebhookReceiver } from './support.ts';
+
+const WEBHOOK_SECRET = 'test-webhook-secret';
+/** Caches that would hide any change for ten minutes without cross-instance invalidation. */
+const LONG_CACHES = { metadataCacheTtlMs: 600_000, authCacheTtlMs: 600_000 };
+
+let appA: TestApp;
+let appB: TestApp;
+let storageDir: string;
+let receiver: WebhookReceiver;
+/** Events about presets with these names fail their first webhook delivery. */
+const flakyPresetNames = new Set<string>();
+
+beforeAll(async () => {
+  const answered = new Set<string>();
+  receiver = await startWebhookReceiver((hook) => {
+    const flaky = flakyPresetNames.has(String(hook.json.payload.name)) && !answered.has(hook.json.id);
+    answered.add(hook.json.id);
+    return flaky ? 500 : 200;
+  });
+  // Two instances of one deployment: same database, same storage.
+  storageDir = await mkdtemp(path.join(tmpdir(), 'imgplane-worker-test-'));
+  const storage = { kind: 'local' as const, dir: storageDir };
+  appA = await startTestApp({ storage, config: LONG_CACHES });
+  appB = await startTestApp({ storage, config: LONG_CACHES });
+});
+
+afterAll(async () => {
+  await appB?.close();
+  await appA?.close();
+  await receiver?.close();
+  if (storageDir) await rm(storageDir, { recursive: true, force: true });
+});
+
+const presetName = (prefix: string) => uniqueSlug(prefix);
+
+async function pictureBytes(background: string): Promise<Buffer> {
+  return sharp({ create: { width: 400, height: 300, channels: 3, background } }).jpeg().toBuffer();
+}
+
+describe('dispatchOutbox', () => {
+  it('goes on with the batch when a consumer fails, and retries that event after a backoff', async () => {
+    const pool = appA.platform.pool;
+    const org = await createOrganization(appA.platform, 'wdisp');
+    const ids = [];
+    for (const prefix of ['ok', 'bad', 'ok']) {
+      ids.push(await insertPreset(pool, { organizationId: org.id, name: presetName(prefix), operations: { w: 10 } }));
+    }
+    const [first, failing, last] = ids as [string, string, string];
+    const handled: string[] = [];
+    let receiverDown = true;
+    const recorder: EventConsumer = {
+      name: 'recorder',
+      handle: async (event) => void (event.aggregateId && ids.includes(event.aggregateId) && handled.push(event.aggregateId)),
+    };
+    const flaky: EventConsumer = {
+      name: 'flaky',
+      handle: async (event) => {
+        if (receiverDown && event.aggregateId === failing) throw new Error('receiver down');
+      },
+    };
+    // Batches of two: the three events span batches, so the loop is exercised too.
+    const limits = { batchSize: 2, maxBatches: 10_000, leaseSeconds: 60 };
+
+    const before = Date.now();
+    const run = await dispatchOutbox(pool, [recorder, flaky], limits);
+
+    expect(handled).toEqual([first, failing, last]);
+    for (const id of [first, last]) {
+      expect(await eventsAbout(pool, id)).toMatchObject([{ attempts: 1, delivered_at: expect.any(Date), last_error: null }]);
+    }
+    const [retry] = await eventsAbout(pool, failing);
+    expect(retry).toMatchObject({ attempts: 1, delivered_at: null, last_error: 'flaky: receiver down' });
+    // first retry after one second (a little clock skew between Node and Postgres allowed)
+    expect(retry!.available_at.getTime()).toBeGreaterThan(before + 500);
+    expect(retry!.available_at.getTime()).toBeLessThan(Date.now() + 2_000);
+    expect(run.failed).toBeGreaterThanOrEqual(1);
+    expect(run.nextRunAt!.getTime()).toBeLessThanOrEqual(retry!.available_at.getTime());
+
+    receiverDown = false;
+    await vi.waitFor(
+      async () => {
+        await dispatchOutbox(pool, [recorder, flaky], limits);
+        expect(await eventsAbout(pool, failing)).toMatchObject([{ attempts: 2, delivered_at: expect.any(Date) }]);
+      },
+      { timeout: 10_000, interval: 200 },
+    );
+  });
+
+  it('stops at its bound and asks to run again at once', async () => {
+    const pool = appA.platform.pool;
+    const org = await createOrganization(appA.platform, 'wbound');
+    for (const prefix of ['one', 'two']) {
+      await insertPreset(pool, { organizationId: org.id, name: presetName(prefix), operations: { w: 10 } });
+    }
+    const run = await dispatchOutbox(pool, [], { batchSize: 1, maxBatches: 1, leaseSeconds: 60 });
+    expect(run.delivered).toBe(1);
+    expect(run.nextRunAt!.getTime()).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('a running worker', () => {
+  let worker: WorkerHandle;
+  let listenerB: InvalidationListener;
+
+  beforeAll(async () => {
+    worker = await startWorker({ platform: appA.platform, config: { webhook: { url: receiver.url, secret: WEBHOOK_SECRET } } });
+    listenerB = await listenForInvalidations(appB.platform);
+  });
+
+  afterAll(async () => {
+    await listenerB?.close();
+    await worker?.stop();
+  });
+
+  it('delivers a committed event within a few seconds, with a signed webhook', async () => {
+    const pool = appA.platform.pool;
+    const org = await createOrganization(appA.platform, 'wlive');
+    const presetId = await insertPreset(pool, { organizationId: org.id, name: presetName('live'), operations: { w: 10 } });
+
+    await vi.waitFor(async () => expect((await eventsAbout(pool, presetId))[0]?.delivered_at).toBeInstanceOf(Date), {
+      timeout: 5_000,
+      interval: 50,
+    });
+    const [event] = await eventsAbout(pool, presetId);
+    expect(event).toMatchObject({ event_type: 'preset.created', attempts: 1, last_error: null });
+    const hook = receiver.received.find((candidate) => candidate.json.id === event!.id);
+    expect(hook?.json).toMatchObject({ type: 'preset.created', aggregateId: presetId });
+    expect(hook?.headers['x-imgplane-delivery']).toBe(event!.id);
+    expect(hook?.headers['x-imgplane-signature']).toBe(webhookSignature(WEBHOOK_SECRET, hook!.body));
+  });
+
+  it('leaves neither an event nor a dispatch job behind a rolled-back change', async () => {
+    const org = await createOrganization(appA.platform, 'wrollback');
+    const client = await appA.platform.pool.connect();
+    let presetId: string;
+    let transactionStart: string;
+    try {
+      await client.query('begin');
+      const inserted = await client.query<{ id: string }>(
+        `insert into imgplane.presets (organization_id, name, operations) values ($1, $2, '{"w":10}') returning id`,
+        [org.id, presetName('gone')],
+      );
+      presetId = inserted.rows[0]!.id;
+      // The enqueue trigger is deferred to COMMIT; fire it now to see that its job is part of the transaction.
+      await client.query('set constraints all immediate');
+      const inside = await client.query<{ started: string; events: number; jobs: number }>(
+        `select now()::text as started,
+                (select count(*)::int from imgplane.events where aggregate_id = $1) as events,
+                (select count(*)::int from graphile_worker.jobs where key = 'outbox_dispatch' and updated_at = now()) as jobs`,
+        [presetId],
+      );
+      expect(inside.rows[0]).toMatchObject({ events: 1, jobs: 1 });
+      transactionStart = inside.rows[0]!.started;
+      await client.query('rollback');
+    } finally {
+      client.release();
+    }
+    const after = await appA.platform.pool.query<{ events: number; jobs: number }>(
+      `select (select count(*)::int from imgplane.events where aggregate_id = $1) as events,
+              (select count(*)::int from graphile_worker.jobs where updated_at = $2::timestamptz) as jobs`,
+      [presetId, transactionStart],
+    );
+    expect(after.rows[0]).toEqual({ events: 0, jobs: 0 });
+  });
+
+  it('retries a failing webhook, counting attempts, until it is delivered', async () => {
+    const pool = appA.platform.pool;
+    const org = await createOrganization(appA.platform, 'whook');
+    const name = presetName('flaky');
+    flakyPresetNames.add(name);
+    const presetId = await insertPreset(pool, { organizationId: org.id, name, operations: { w: 10 } });
+
+    await vi.waitFor(async () => expect((await eventsAbout(pool, presetId))[0]?.delivered_at).toBeInstanceOf(Date), {
+      timeout: 15_000,
+      interval: 100,
+    });
+    const [event] = await eventsAbout(pool, presetId);
+    expect(event).toMatchObject({ attempts: 2, last_error: 'webhook: answered HTTP 500' });
+    const deliveries = receiver.received.filter((hook) => hook.json.id === event!.id);
+    expect(deliveries.map((hook) => hook.status)).toEqual([500, 200]);
+    expect(deliveries[1]!.headers['x-imgplane-signature']).toBe(webhookSignature(WEBHOOK_SECRET, deliveries[1]!.body));
+  });
+
+  it('pregenerates matching auto_generate presets after an upload and a new version, so GETs are not misses', async () => {
+    const { pool } = appA.platform;
+    const org = await createOrganization(appA.platform, 'wpregen');
+    const tenant = org.tenants[0];
+    const presets = [
+      { name: 'card', operations: { w: 120, h: 90, f: 'cover' }, autoGenerate: true, matchTags: ['product'] },
+      { name: 'hero', operations: { w: 200, fmt: 'webp' }, autoGenerate: true, matchFolders: ['/banners'] },
+      { name: 'other', operations: { w: 50 }, autoGenerate: true, matchTags: ['other'] },
+      { name: 'elsewhere', operations: { w: 60 }, autoGenerate: true, matchFolders: ['/ban'] },
+      { name: 'manual', operations: { w: 70 } },
+    ];
+    for (const preset of presets) await insertPreset(pool, { organizationId: org.id, ...preset });
+
+    const created = await upload(appA.baseUrl, tenant.key, tenant.spaceId, await pictureBytes('#336699'), {
+      tags: 'product,sale',
+      folder: '/banners/summer',
+      access: 'public',
+      filename: 'banner.jpg',
+    });
+    expect(created.status).toBe(201);
+    const asset = (await created.json()) as { id: string; urls: { original: string } };
+    // card: jpeg and webp (no fmt of its own); hero: webp; other, elsewhere and manual: none
+    const expected = 3;
+    const variantsOf = async (version: number) => {
+      const { rows } = await pool.query<{ count: number }>(
+        'select count(*)::int as count from imgplane.derived_assets where asset_id = $1 and version = $2',
+        [asset.id, version],
+      );
+      return rows[0]!.count;
+    };
+    const settled = async (version: number) => {
+      const pending = await pool.query<{ count: number }>(
+        `select count(*)::int as count from graphile_worker.jobs where key like '%' || $1 || '%'`,
+        [asset.id],
+      );
+      const events = await eventsAbout(pool, asset.id);
+      expect(events.every((event) => event.delivered_at !== null)).toBe(true);
+      expect(pending.rows[0]!.count).toBe(0);
+      expect(await variantsOf(version)).toBe(expected);
+    };
+    await vi.waitFor(() => settled(1), { timeout: 10_000, interval: 100 });
+
+    for (const file of ['preset_card.webp', 'preset_card.jpg', 'preset_hero.webp']) {
+      const response = await fetch(asset.urls.original.replace(/original\.[a-z]+$/, file));
+      expect(response.status).toBe(200);
+      expect(['hit-memory', 'hit-storage']).toContain(response.headers.get('x-cache'));
+    }
+
+    const replaced = await upload(appA.baseUrl, tenant.key, tenant.spaceId, await pictureBytes('#993366'), {}, 'PUT', asset.id);
+    expect(replaced.status).toBe(201);
+    await vi.waitFor(() => settled(2), { timeout: 10_000, interval: 100 });
+  });
+
+  it('makes a second instance answer 404 for a deleted asset at once, despite its long catalog cache', async () => {
+    const org = await createOrganization(appA.platform, 'wdelete');
+    const tenant = org.tenants[0];
+    const created = await upload(appA.baseUrl, tenant.key, tenant.spaceId, await pictureBytes('#669933'), { access: 'public' });
+    const asset = (await created.json()) as { id: string; urls: { original: string } };
+    const onB = new URL(new URL(asset.urls.original).pathname.replace(/original\.[a-z]+$/, 'w_100.jpg'), appB.baseUrl);
+    expect((await fetch(onB)).status).toBe(200);
+
+    const deleted = await fetch(`${appA.baseUrl}/v1/assets/${asset.id}`, { method: 'DELETE', headers: { 'x-api-key': tenant.key } });
+    expect(deleted.status).toBe(204);
+    await vi.waitFor(async () => expect((await fetch(onB)).status).toBe(404), { timeout: 5_000, interval: 50 });
+  });
+
+  it('makes a second instance refuse a revoked API key at once, despite its long authentication cache', async () => {
+    const org = await createOrganization(appA.platform, 'wrevoke');
+    const tenant = org.tenants[0];
+    const created = await upload(appA.baseUrl, tenant.key, tenant.spaceId, await pictureBytes('#996633'));
+    const asset = (await created.json()) as { id: string };
+    const readOnB = () => fetch(`${appB.baseUrl}/v1/assets/${asset.id}`, { headers: { 'x-api-key': tenant.key } });
+    expect((await readOnB()).status).toBe(200);
+
+    await withClaims(appA.platform.pool, PLATFORM_ADMIN, (client) =>
+      client.query(`update imgplane.api_keys set status = 'revoked', revoked_at = now() where tenant_id = $1`, [tenant.id]),
+    );
+    await vi.waitFor(async () => expect((await readOnB()).status).toBe(401), { timeout: 5_000, interval: 50 });
+  });
+});

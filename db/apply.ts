@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { resolveBinary } from 'dbmate';
 import pg from 'pg';
 
 export interface ApplyOptions {
@@ -15,7 +16,6 @@ export interface ApplyOptions {
 }
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const dbmateBinary = fileURLToPath(new URL('../node_modules/.bin/dbmate', import.meta.url));
 const idempotentFolders = ['db/functions', 'db/policies'] as const;
 
 /** Any constant shared by every imgplane process; only serialises concurrent applies. */
@@ -91,7 +91,7 @@ async function hasPendingMigrations(client: pg.Client): Promise<boolean> {
 
 async function runMigrations(databaseUrl: string, log: (line: string) => void): Promise<void> {
   const { stdout } = await runFile(
-    dbmateBinary,
+    resolveBinary(), // the Go binary itself: the npm wrapper would start another Node first
     ['--url', dbmateUrl(databaseUrl), '--migrations-dir', 'db/schema', '--no-dump-schema', 'up'],
     { cwd: repoRoot },
   ).catch((error: unknown) => {

@@ -11,6 +11,7 @@ import { DeliveryCacheEvictionPlugin } from './cache-eviction.ts';
 import { EffectivePolicyDefaultsPlugin } from './effective-policy.ts';
 import { makeMaskError, type ErrorLogger } from './errors.ts';
 import { ExposurePlugin } from './exposure.ts';
+import { JsonNullValuesPlugin } from './nullability.ts';
 import { ApiKeyMutationsPlugin } from './mutations/api-keys.ts';
 import { AssetMutationsPlugin } from './mutations/assets.ts';
 import { PolicyMutationsPlugin } from './mutations/policies.ts';
@@ -51,6 +52,7 @@ export function graphqlSchemaPreset(pool: pg.Pool): GraphileConfig.Preset {
     plugins: [
       ImgplaneSmartTagsPlugin,
       ExposurePlugin,
+      JsonNullValuesPlugin,
       PresetValidationPlugin,
       EffectivePolicyDefaultsPlugin,
       DeliveryCacheEvictionPlugin,

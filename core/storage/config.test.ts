@@ -55,43 +55,48 @@ describe('storageConfigFromEnv', () => {
     expect(() => storageConfigFromEnv(env, defaults)).toThrow(new RegExp(`^${variable} must`));
   });
 
-  it('configures AWS S3 with the SDK provider chain, virtual-host style and flexible checksums', () => {
-    const config = s3({ ...S3_BASE, AWS_REGION: 'eu-central-1' });
-    expect(config).toMatchObject({ bucket: 'originals', region: 'eu-central-1', forcePathStyle: false });
-    expect(config.endpoint).toBeUndefined();
-    expect(config.credentials).toBeUndefined();
-    expect(effectiveChecksumMode(config)).toBe('WHEN_SUPPORTED');
-  });
-
-  it('configures an S3-compatible endpoint with path style and checksums only when required', () => {
-    const config = s3({
-      ...S3_BASE,
-      S3_ENDPOINT: 'http://127.0.0.1:9000/',
-      S3_ACCESS_KEY_ID: 'key',
-      S3_SECRET_ACCESS_KEY: 'secret',
-    });
-    expect(config).toMatchObject({
-      endpoint: 'http://127.0.0.1:9000',
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
-    });
-    expect(effectiveChecksumMode(config)).toBe('WHEN_REQUIRED');
-  });
-
-  it('lets S3_CHECKSUM_MODE, S3_FORCE_PATH_STYLE and the timeouts override the defaults', () => {
-    const config = s3({
-      ...S3_BASE,
-      S3_ENDPOINT: 'https://storage.googleapis.com',
-      S3_CHECKSUM_MODE: 'WHEN_SUPPORTED',
-      S3_FORCE_PATH_STYLE: 'no',
-      STORAGE_CONNECT_TIMEOUT_MS: '500',
-      STORAGE_IDLE_TIMEOUT_MS: '30000',
-      STORAGE_MAX_ATTEMPTS: '3',
-    });
-    expect(effectiveChecksumMode(config)).toBe('WHEN_SUPPORTED');
-    expect(config.forcePathStyle).toBe(false);
-    expect(config.timeouts).toEqual({ connectMs: 500, idleMs: 30_000, maxAttempts: 3 });
+  it.each([
+    [
+      'AWS S3 with the SDK provider chain, virtual-host style and flexible checksums',
+      { ...S3_BASE, AWS_REGION: 'eu-central-1' },
+      {
+        bucket: 'originals',
+        region: 'eu-central-1',
+        forcePathStyle: false,
+        endpoint: undefined,
+        credentials: undefined,
+      },
+      'WHEN_SUPPORTED',
+    ],
+    [
+      'an S3-compatible endpoint with path style and checksums only when required',
+      { ...S3_BASE, S3_ENDPOINT: 'http://127.0.0.1:9000/', S3_ACCESS_KEY_ID: 'key', S3_SECRET_ACCESS_KEY: 'secret' },
+      {
+        endpoint: 'http://127.0.0.1:9000',
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
+      },
+      'WHEN_REQUIRED',
+    ],
+    [
+      'overrides of checksum mode, path style and timeouts',
+      {
+        ...S3_BASE,
+        S3_ENDPOINT: 'https://storage.googleapis.com',
+        S3_CHECKSUM_MODE: 'WHEN_SUPPORTED',
+        S3_FORCE_PATH_STYLE: 'no',
+        STORAGE_CONNECT_TIMEOUT_MS: '500',
+        STORAGE_IDLE_TIMEOUT_MS: '30000',
+        STORAGE_MAX_ATTEMPTS: '3',
+      },
+      { forcePathStyle: false, timeouts: { connectMs: 500, idleMs: 30_000, maxAttempts: 3 } },
+      'WHEN_SUPPORTED',
+    ],
+  ] as const)('configures %s', (_label, env, expected, checksumMode) => {
+    const config = s3(env);
+    expect(config).toMatchObject(expected);
+    expect(effectiveChecksumMode(config)).toBe(checksumMode);
   });
 
   it('reads port and TLS for MinIO from an endpoint URL', () => {

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startS3Server, type S3TestServer } from '../../test/support/s3-server.ts';
+import { s3ConfigFor, startS3Server, type S3TestServer } from '../../test/support/s3-server.ts';
 import type { RemoteTimeouts, S3ChecksumMode } from './config.ts';
 import { createObjectStore } from './index.ts';
 import { StorageIntegrityError } from './integrity.ts';
@@ -47,15 +47,10 @@ afterAll(async () => {
 
 function s3Store(checksumMode: S3ChecksumMode, overrides: RemoteOverrides = {}): ObjectStore {
   return createObjectStore({
-    kind: 's3',
+    ...s3ConfigFor(server),
     bucket: overrides.bucket ?? server.bucket,
-    region: server.region,
     endpoint: `http://127.0.0.1:${overrides.port ?? server.port}`,
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: overrides.accessKeyId ?? server.credentials.accessKeyId,
-      secretAccessKey: server.credentials.secretAccessKey,
-    },
+    credentials: { ...server.credentials, accessKeyId: overrides.accessKeyId ?? server.credentials.accessKeyId },
     checksumMode,
     timeouts: overrides.timeouts,
   });

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startS3Server, type S3TestServer } from '../../test/support/s3-server.ts';
+import { s3ConfigFor, startS3Server, type S3TestServer } from '../../test/support/s3-server.ts';
 import { createObjectStore } from './index.ts';
 import type { ObjectStore } from './types.ts';
 
@@ -17,14 +17,7 @@ let store: ObjectStore;
 
 beforeAll(async () => {
   server = await startS3Server();
-  store = createObjectStore({
-    kind: 's3',
-    bucket: server.bucket,
-    region: server.region,
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: server.credentials,
-  });
+  store = createObjectStore(s3ConfigFor(server));
 });
 
 afterAll(async () => {

@@ -4,7 +4,7 @@
  * responses; nothing may ever answer 5xx, and no accepted original may fail to transform.
  */
 import { readdir } from 'node:fs/promises';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetView } from '../../server/assets.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -92,7 +92,7 @@ function alphaKept(transparentAt?: { x: number; y: number }): Accepted {
   };
 }
 
-const totalDelay = (metadata: sharp.Metadata) => (metadata.delay ?? []).reduce((sum, delay) => sum + delay, 0);
+const totalDelay = (metadata: Metadata) => (metadata.delay ?? []).reduce((sum, delay) => sum + delay, 0);
 
 /**
  * Animation kept in GIF/WebP: several frames playing as long as the source (the encoders merge

@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { expect } from 'vitest';
 import type { StorageConfig } from '../../core/storage/config.ts';
 import type { AssetView } from '../../server/assets.ts';
@@ -48,7 +48,7 @@ export async function uploadAsset(
 export interface DecodedImage {
   response: Response;
   bytes: Buffer;
-  metadata: sharp.Metadata;
+  metadata: Metadata;
 }
 
 /** GETs an image URL, asserts 200, and decodes the body with sharp. */

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { S3StorageConfig } from '../../core/storage/config.ts';
 import { startTcpProxy } from './tcp-proxy.ts';
 
 export interface S3TestServer {
@@ -228,4 +229,16 @@ async function* decodeAwsChunked(source: AsyncIterable<Buffer>): AsyncGenerator<
       }
     }
   }
+}
+
+/** The S3 adapter configuration for `server`; spread it to change what a test needs. */
+export function s3ConfigFor(server: S3TestServer): S3StorageConfig {
+  return {
+    kind: 's3',
+    bucket: server.bucket,
+    region: server.region,
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    credentials: server.credentials,
+  };
 }

@@ -18,17 +18,23 @@ export interface TestDatabase {
 
 const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/**
+ * TEST_DATABASE_URL / DATABASE_URL when given; else a fresh database on 127.0.0.1:5432 when a
+ * server answers there; else an embedded cluster. `TEST_DATABASE=embedded` forces the last, to
+ * exercise the fresh-machine path on a machine that has a server.
+ */
 export async function acquireTestDatabase(): Promise<TestDatabase> {
+  const forceEmbedded = process.env.TEST_DATABASE === 'embedded';
   const given = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (given) return { url: given, source: `given database ${redact(given)}`, release: async () => {} };
-  if (await answers('127.0.0.1', 5432)) return freshDatabaseOn(LOCAL_SERVER);
+  if (given && !forceEmbedded) return { url: given, source: `given database ${redact(given)}`, release: async () => {} };
+  if (!forceEmbedded && (await answers('127.0.0.1', 5432))) return freshDatabaseOn(LOCAL_SERVER);
   const cluster = await startEmbeddedPostgres({
     dataDir: path.join(tmpdir(), `imgplane-test-pg-${process.pid}-${randomBytes(3).toString('hex')}`),
     port: 0,
     persistent: false,
     databaseName: 'imgplane_test',
   });
-  return { url: cluster.url, source: 'embedded PostgreSQL (no server on 127.0.0.1:5432)', release: cluster.stop };
+  return { url: cluster.url, source: forceEmbedded ? 'embedded PostgreSQL (TEST_DATABASE=embedded)' : 'embedded PostgreSQL (no server on 127.0.0.1:5432)', release: cluster.stop };
 }
 
 /** A database of its own per run, so reruns and concurrent runs never see each other's rows. */

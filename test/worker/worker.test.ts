@@ -61,7 +61,9 @@ async function pictureBytes(background: string): Promise<Buffer> {
 describe('dispatchOutbox', () => {
   it('goes on with the batch when a consumer fails, and retries that event after a backoff', async () => {
     const pool = appA.platform.pool;
+    let t = Date.now();
     const org = await createOrganization(appA.platform, 'wdisp');
+    console.log('DEBUG org', Date.now() - t); t = Date.now();
     const ids = [];
     for (const prefix of ['ok', 'bad', 'ok']) {
       ids.push(await insertPreset(pool, { organizationId: org.id, name: presetName(prefix), operations: { w: 10 } }));
@@ -82,8 +84,10 @@ describe('dispatchOutbox', () => {
     // Batches of two: the three events span batches, so the loop is exercised too.
     const limits = { batchSize: 2, maxBatches: 10_000, leaseSeconds: 60 };
 
+    console.log('DEBUG presets', Date.now() - t); t = Date.now();
     const before = Date.now();
     const run = await dispatchOutbox(pool, [recorder, flaky], limits);
+    console.log('DEBUG first run', Date.now() - t, JSON.stringify(run)); t = Date.now();
 
     expect(handled).toEqual([first, failing, last]);
     for (const id of [first, last]) {

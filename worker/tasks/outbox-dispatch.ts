@@ -2,9 +2,9 @@
  * `outbox_dispatch`: delivers committed `imgplane.events` to every consumer, at least once.
  *
  * Events are claimed in batches with `for update skip locked` and leased (available_at pushed past
- * the time a batch can take) in a short transaction, so concurrent dispatchers never share an event
- * and no transaction stays open while consumers make network calls; a dispatcher that dies
- * mid-batch leaves its events to be claimed again when the lease ends. Each event goes to every
+ * the time a batch can take) in a short transaction, so no transaction stays open while consumers
+ * make network calls, and a dispatcher that dies mid-batch leaves its events to be claimed again
+ * when the lease ends. Each event goes to every
  * consumer; a failure of any of them counts an attempt, records the error and retries the event
  * (for all consumers, which are idempotent) after an exponential backoff, while the batch goes on.
  *
@@ -17,8 +17,13 @@ import { WORKER, withClaims } from '../../server/request-role.ts';
 import type { EventConsumer, OutboxEvent } from '../consumers/types.ts';
 
 export const OUTBOX_DISPATCH_TASK = 'outbox_dispatch';
-/** The job key the database trigger uses too: a burst of events and the sweep share one job. */
-export const OUTBOX_DISPATCH_JOB_KEY = 'outbox_dispatch';
+/**
+ * How every producer adds this job, the database trigger included: one key, so a burst of events,
+ * the sweep and a retry share one pending job; one queue, so dispatchers run one at a time. That
+ * keeps rescheduling sound: a run's next due time is never a lease another run still holds, and
+ * the only pending job it can find is one added since it started, due now.
+ */
+export const OUTBOX_DISPATCH_JOB = Object.freeze({ queueName: 'outbox_dispatch', jobKey: 'outbox_dispatch' });
 
 export interface DispatchLimits {
   batchSize: number;
@@ -123,11 +128,7 @@ export function outboxDispatchTask(pool: pg.Pool, consumers: readonly EventConsu
     if (result.nextRunAt === null) return;
     // Our own job is locked while it runs, so this adds a new one. preserve_run_at: a job the
     // database trigger added meanwhile (due now) must not be pushed back to our later retry time.
-    await helpers.addJob(OUTBOX_DISPATCH_TASK, {}, {
-      jobKey: OUTBOX_DISPATCH_JOB_KEY,
-      jobKeyMode: 'preserve_run_at',
-      runAt: result.nextRunAt,
-    });
+    await helpers.addJob(OUTBOX_DISPATCH_TASK, {}, { ...OUTBOX_DISPATCH_JOB, jobKeyMode: 'preserve_run_at', runAt: result.nextRunAt });
   };
 }
 

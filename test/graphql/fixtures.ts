@@ -77,10 +77,11 @@ export async function seedTenantContent(server: TestApp, org: TestOrganization, 
  * snapshots mean nothing was written in between. api_keys.last_used_at is bookkeeping of reads.
  */
 export async function snapshotRows(server: TestApp, organizationId: string, tenantId: string | null = null): Promise<string> {
-  const ofOrg = `organization_id = $1 and ($2::uuid is null or tenant_id = $2 or tenant_id is null)`;
+  const parameters = tenantId === null ? [organizationId] : [organizationId, tenantId];
+  const ofOrg = `organization_id = $1${tenantId === null ? '' : ' and (tenant_id = $2 or tenant_id is null)'}`;
   const queries: Record<string, string> = {
-    organizations: 'select to_jsonb(t) as row from imgplane.organizations t where id = $1 and $2::uuid is not distinct from $2',
-    tenants: 'select to_jsonb(t) as row from imgplane.tenants t where organization_id = $1 and ($2::uuid is null or id = $2)',
+    organizations: 'select to_jsonb(t) as row from imgplane.organizations t where id = $1',
+    tenants: `select to_jsonb(t) as row from imgplane.tenants t where organization_id = $1${tenantId === null ? '' : ' and id = $2'}`,
     api_keys: `select to_jsonb(t) - 'last_used_at' as row from imgplane.api_keys t where ${ofOrg}`,
   };
   for (const table of ['spaces', 'policies', 'presets', 'assets', 'asset_versions', 'derived_assets', 'signing_keys', 'usage_metrics', 'audit_logs', 'events']) {
@@ -88,7 +89,7 @@ export async function snapshotRows(server: TestApp, organizationId: string, tena
   }
   const snapshot: Record<string, string[]> = {};
   for (const [table, sql] of Object.entries(queries)) {
-    const { rows } = await server.platform.pool.query<{ row: unknown }>(sql, [organizationId, tenantId]);
+    const { rows } = await server.platform.pool.query<{ row: unknown }>(sql, table === 'organizations' ? [organizationId] : parameters);
     snapshot[table] = rows.map((row) => JSON.stringify(row.row)).sort();
   }
   return JSON.stringify(snapshot);

@@ -66,6 +66,8 @@ describe('dispatchOutbox', () => {
     console.log('DEBUG org', Date.now() - t); t = Date.now();
     const ids = [];
     for (const prefix of ['ok', 'bad', 'ok']) {
+      console.log('DEBUG pool', pool.totalCount, pool.idleCount, pool.waitingCount, Date.now() - t);
+      const c = await pool.connect(); console.log('DEBUG connect', Date.now() - t); await c.query('select 1'); console.log('DEBUG q', Date.now() - t); c.release();
       ids.push(await insertPreset(pool, { organizationId: org.id, name: presetName(prefix), operations: { w: 10 } }));
     }
     const [first, failing, last] = ids as [string, string, string];

@@ -85,6 +85,7 @@ export async function createPlatform(
     masterKey: config.masterKey,
     hostBinding: config.signingHostBinding,
     catalog,
+    keyCacheTtlMs: config.authCacheTtlMs,
     nowSeconds: overrides.nowSeconds ?? (() => Math.floor(Date.now() / 1000)),
   });
   return {

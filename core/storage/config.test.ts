@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveChecksumMode, storageConfigFromEnv, type S3StorageConfig } from './config.ts';
+import {
+  DEFAULT_REMOTE_TIMEOUTS,
+  effectiveChecksumMode,
+  storageConfigFromEnv,
+  type S3StorageConfig,
+} from './config.ts';
 import { StorageConfigError } from './types.ts';
 
 const defaults = { localDir: '/var/lib/imgplane' };
 const S3_BASE = { STORAGE: 's3', S3_BUCKET: 'originals' };
+/** What every S3 config below has unless its case says otherwise. */
+const S3_DEFAULTS = { kind: 's3', bucket: 'originals', region: 'us-east-1', timeouts: DEFAULT_REMOTE_TIMEOUTS };
 const MINIO_BASE = {
   STORAGE: 'minio',
   MINIO_ENDPOINT: 'minio.internal',
@@ -59,21 +66,15 @@ describe('storageConfigFromEnv', () => {
     [
       'AWS S3 with the SDK provider chain, virtual-host style and flexible checksums',
       { ...S3_BASE, AWS_REGION: 'eu-central-1' },
-      {
-        bucket: 'originals',
-        region: 'eu-central-1',
-        forcePathStyle: false,
-        endpoint: undefined,
-        credentials: undefined,
-      },
+      { ...S3_DEFAULTS, region: 'eu-central-1', forcePathStyle: false },
       'WHEN_SUPPORTED',
     ],
     [
       'an S3-compatible endpoint with path style and checksums only when required',
       { ...S3_BASE, S3_ENDPOINT: 'http://127.0.0.1:9000/', S3_ACCESS_KEY_ID: 'key', S3_SECRET_ACCESS_KEY: 'secret' },
       {
+        ...S3_DEFAULTS,
         endpoint: 'http://127.0.0.1:9000',
-        region: 'us-east-1',
         forcePathStyle: true,
         credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
       },
@@ -90,12 +91,18 @@ describe('storageConfigFromEnv', () => {
         STORAGE_IDLE_TIMEOUT_MS: '30000',
         STORAGE_MAX_ATTEMPTS: '3',
       },
-      { forcePathStyle: false, timeouts: { connectMs: 500, idleMs: 30_000, maxAttempts: 3 } },
+      {
+        ...S3_DEFAULTS,
+        endpoint: 'https://storage.googleapis.com',
+        forcePathStyle: false,
+        checksumMode: 'WHEN_SUPPORTED',
+        timeouts: { connectMs: 500, idleMs: 30_000, maxAttempts: 3 },
+      },
       'WHEN_SUPPORTED',
     ],
   ] as const)('configures %s', (_label, env, expected, checksumMode) => {
     const config = s3(env);
-    expect(config).toMatchObject(expected);
+    expect(config).toEqual(expected);
     expect(effectiveChecksumMode(config)).toBe(checksumMode);
   });
 

@@ -19,6 +19,7 @@ import {
   verifyPathSignature,
   type SigningKeyStatus,
 } from '../../core/signing.ts';
+import { DEFAULT_POLICY } from '../../core/policy.ts';
 import type { DeliveryCatalog } from '../delivery/catalog.ts';
 import type { SignedUrlVerifier } from '../routes/images.ts';
 import { WORKER, withClaims, type Claims } from '../request-role.ts';
@@ -29,7 +30,7 @@ export interface SigningServiceDeps {
   hostBinding: boolean;
   catalog: DeliveryCatalog;
   nowSeconds: () => number;
-  keyCacheTtlMs?: number;
+  keyCacheTtlMs: number;
 }
 
 interface VerificationKey {
@@ -62,14 +63,17 @@ export class SigningService implements SignedUrlVerifier {
   private readonly keys: LRUCache<string, VerificationKey | typeof MISSING>;
 
   constructor(private readonly deps: SigningServiceDeps) {
-    this.keys = new LRUCache({ max: 10_000, ttl: Math.max(deps.keyCacheTtlMs ?? 10_000, 1) });
+    this.keys = new LRUCache({ max: 10_000, ttl: Math.max(deps.keyCacheTtlMs, 1) });
   }
 
   async verify(request: FastifyRequest, pathname: string, path: DeliveryPath): Promise<{ claims: Claims; secondsLeft: number }> {
     const params = parseSignatureParams(request.query as Record<string, unknown>);
     const key = await this.verificationKey(params.kid);
     if (!key) throw unauthorized('unknown signing key');
+    // Same order as the edge validator (deploy/edge/worker.js), so both answer alike: retired key,
+    // then signature, then scope (a genuine signature of another org/tenant: 403), then expiry.
     const now = this.deps.nowSeconds();
+    if (!isSigningKeyUsable(key, now)) throw unauthorized(`signing key is ${key.status === 'revoked' ? 'revoked' : 'past its grace period'}`);
     const verdict = verifyPathSignature({
       secret: key.secret,
       path: pathname,
@@ -80,13 +84,11 @@ export class SigningService implements SignedUrlVerifier {
       now,
     });
     if (verdict === 'bad_signature') throw unauthorized('signature does not match this URL');
-    if (verdict === 'expired') throw unauthorized('signed URL has expired');
-    if (!isSigningKeyUsable(key, now)) throw unauthorized(`signing key is ${key.status === 'revoked' ? 'revoked' : 'past its grace period'}`);
-    // A genuine signature by a key of another organisation or tenant: authenticated, not allowed.
     const space = await this.deps.catalog.space(path.org, path.tenant, path.space).catch(() => undefined);
     if (!space || space.organizationId !== key.organizationId || (key.tenantId !== null && key.tenantId !== space.tenantId)) {
       throw forbidden('this signing key may not sign URLs of this tenant');
     }
+    if (verdict === 'expired') throw unauthorized('signed URL has expired');
     return {
       claims: {
         role: 'imgplane_tenant',
@@ -116,12 +118,12 @@ export class SigningService implements SignedUrlVerifier {
            select (p.value #>> '{}')::integer from imgplane.policies p
             where p.organization_id = $1 and p.space_id is null and p.key = 'signing_key_grace_seconds'
               and (p.tenant_id is null or p.tenant_id = $2)
-            order by p.tenant_id nulls last limit 1), 86400) as seconds`,
-        [organizationId, tenantId],
+            order by p.tenant_id nulls last limit 1), $3) as seconds`,
+        [organizationId, tenantId, DEFAULT_POLICY.signing_key_grace_seconds],
       );
       const result = await client.query(
         'select kid, organization_id, tenant_id, created_at from imgplane.rotate_signing_key($1, $2, $3, $4, $5)',
-        [organizationId, tenantId, kid, envelope, grace.rows[0]?.seconds ?? 86_400],
+        [organizationId, tenantId, kid, envelope, grace.rows[0]!.seconds],
       );
       return result.rows[0];
     }).catch((error: unknown) => {

@@ -25,6 +25,12 @@ export interface TenantContent {
   privatePath: string;
 }
 
+/**
+ * Variants are content-addressed: the same picture with the same ops in another space is served
+ * from the cache without registering a row there. Each call asks for a width of its own.
+ */
+let nextVariantWidth = 32;
+
 async function firstId(server: TestApp, sql: string, parameters: unknown[]): Promise<string> {
   // The test pool logs in as the superuser: no role, no RLS, the ground truth.
   const { rows } = await server.platform.pool.query<{ id: string }>(sql, parameters);
@@ -39,7 +45,8 @@ export async function seedTenantContent(server: TestApp, org: TestOrganization, 
   });
   expect(uploaded.status).toBe(201);
   const asset = (await uploaded.json()) as { id: string; urls: { original: string } };
-  const variant = await fetch(asset.urls.original.replace(/original\.jpg$/, 'w_32.jpg'));
+  const ops = `w_${nextVariantWidth++}`;
+  const variant = await fetch(asset.urls.original.replace(/original\.jpg$/, `${ops}.jpg`));
   expect(variant.status).toBe(200);
 
   await setPolicy(server.platform, { organizationId: org.id, tenantId: tenant.id, spaceId: tenant.spaceId }, 'max_width', 2000);
@@ -67,7 +74,7 @@ export async function seedTenantContent(server: TestApp, org: TestOrganization, 
     signingKid: rotated.kid,
     signingKeyId: await firstId(server, 'select id from imgplane.signing_keys where kid = $1', [rotated.kid]),
     auditLogId: await firstId(server, 'select id from imgplane.audit_logs where organization_id = $1 and tenant_id = $2', byTenant),
-    privatePath: `/v1/priv/${org.slug}/${tenant.slug}/${tenant.spaceSlug}/img/${asset.id}/v1/w_32.jpg`,
+    privatePath: `/v1/priv/${org.slug}/${tenant.slug}/${tenant.spaceSlug}/img/${asset.id}/v1/${ops}.jpg`,
   };
 }
 

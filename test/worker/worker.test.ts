@@ -52,8 +52,6 @@ afterAll(async () => {
   if (storageDir) await rm(storageDir, { recursive: true, force: true });
 });
 
-const presetName = (prefix: string) => uniqueSlug(prefix);
-
 async function pictureBytes(background: string): Promise<Buffer> {
   return sharp({ create: { width: 400, height: 300, channels: 3, background } }).jpeg().toBuffer();
 }
@@ -61,21 +59,19 @@ async function pictureBytes(background: string): Promise<Buffer> {
 describe('dispatchOutbox', () => {
   it('goes on with the batch when a consumer fails, and retries that event after a backoff', async () => {
     const pool = appA.platform.pool;
-    let t = Date.now();
     const org = await createOrganization(appA.platform, 'wdisp');
-    console.log('DEBUG org', Date.now() - t); t = Date.now();
-    const ids = [];
+    const ids: string[] = [];
     for (const prefix of ['ok', 'bad', 'ok']) {
-      console.log('DEBUG pool', pool.totalCount, pool.idleCount, pool.waitingCount, Date.now() - t);
-      const c = await pool.connect(); console.log('DEBUG connect', Date.now() - t); await c.query('select 1'); console.log('DEBUG q', Date.now() - t); c.release();
-      ids.push(await insertPreset(pool, { organizationId: org.id, name: presetName(prefix), operations: { w: 10 } }));
+      ids.push(await insertPreset(pool, { organizationId: org.id, name: uniqueSlug(prefix), operations: { w: 10 } }));
     }
     const [first, failing, last] = ids as [string, string, string];
     const handled: string[] = [];
     let receiverDown = true;
     const recorder: EventConsumer = {
       name: 'recorder',
-      handle: async (event) => void (event.aggregateId && ids.includes(event.aggregateId) && handled.push(event.aggregateId)),
+      handle: async (event) => {
+        if (event.aggregateId !== null && ids.includes(event.aggregateId)) handled.push(event.aggregateId);
+      },
     };
     const flaky: EventConsumer = {
       name: 'flaky',
@@ -86,10 +82,8 @@ describe('dispatchOutbox', () => {
     // Batches of two: the three events span batches, so the loop is exercised too.
     const limits = { batchSize: 2, maxBatches: 10_000, leaseSeconds: 60 };
 
-    console.log('DEBUG presets', Date.now() - t); t = Date.now();
     const before = Date.now();
     const run = await dispatchOutbox(pool, [recorder, flaky], limits);
-    console.log('DEBUG first run', Date.now() - t, JSON.stringify(run)); t = Date.now();
 
     expect(handled).toEqual([first, failing, last]);
     for (const id of [first, last]) {
@@ -117,7 +111,7 @@ describe('dispatchOutbox', () => {
     const pool = appA.platform.pool;
     const org = await createOrganization(appA.platform, 'wbound');
     for (const prefix of ['one', 'two']) {
-      await insertPreset(pool, { organizationId: org.id, name: presetName(prefix), operations: { w: 10 } });
+      await insertPreset(pool, { organizationId: org.id, name: uniqueSlug(prefix), operations: { w: 10 } });
     }
     const run = await dispatchOutbox(pool, [], { batchSize: 1, maxBatches: 1, leaseSeconds: 60 });
     expect(run.delivered).toBe(1);
@@ -142,7 +136,7 @@ describe('a running worker', () => {
   it('delivers a committed event within a few seconds, with a signed webhook', async () => {
     const pool = appA.platform.pool;
     const org = await createOrganization(appA.platform, 'wlive');
-    const presetId = await insertPreset(pool, { organizationId: org.id, name: presetName('live'), operations: { w: 10 } });
+    const presetId = await insertPreset(pool, { organizationId: org.id, name: uniqueSlug('live'), operations: { w: 10 } });
 
     await vi.waitFor(async () => expect((await eventsAbout(pool, presetId))[0]?.delivered_at).toBeInstanceOf(Date), {
       timeout: 5_000,
@@ -165,7 +159,7 @@ describe('a running worker', () => {
       await client.query('begin');
       const inserted = await client.query<{ id: string }>(
         `insert into imgplane.presets (organization_id, name, operations) values ($1, $2, '{"w":10}') returning id`,
-        [org.id, presetName('gone')],
+        [org.id, uniqueSlug('gone')],
       );
       presetId = inserted.rows[0]!.id;
       // The enqueue trigger is deferred to COMMIT; fire it now to see that its job is part of the transaction.
@@ -193,7 +187,7 @@ describe('a running worker', () => {
   it('retries a failing webhook, counting attempts, until it is delivered', async () => {
     const pool = appA.platform.pool;
     const org = await createOrganization(appA.platform, 'whook');
-    const name = presetName('flaky');
+    const name = uniqueSlug('flaky');
     flakyPresetNames.add(name);
     const presetId = await insertPreset(pool, { organizationId: org.id, name, operations: { w: 10 } });
 

@@ -35,6 +35,8 @@ function codeForSqlState(sqlState: string): ErrorCode | undefined {
   return undefined;
 }
 
+const NOTHING_DELETED = /^No values were deleted in collection '[a-z_]+' because no values you can delete were found/;
+
 function withMessage(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
   return new GraphQLError(message, {
     nodes: error.nodes,
@@ -59,7 +61,9 @@ export function makeMaskError(log: ErrorLogger): (error: GraphQLError) => GraphQ
       const code = codeForSqlState(original.code);
       if (code) return withMessage(error, original.message, { code, sqlState: original.code });
     }
-    // Grafast's SafeErrors are written for clients (e.g. "No values were updated ...").
+    // @dataplan/pg's answer to a delete that matched no row (missing, or hidden by RLS).
+    if (NOTHING_DELETED.test(original.message)) return withMessage(error, original.message, { code: 'not_found' });
+    // Grafast's SafeErrors are written for clients.
     if (isSafeError(original)) return withMessage(error, original.message, { code: 'bad_request' });
     const errorId = randomUUID();
     log.error({ err: original, errorId }, 'GraphQL request failed');

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { applyDatabase } from '../db/apply.ts';
 import { acquireTestDatabase } from '../test/support/services.ts';
-import { printGraphqlSchema, SCHEMA_FILE } from './schema-sdl.ts';
+import { buildGraphqlSchema, SCHEMA_FILE, sortedSdl } from './schema-sdl.ts';
 
 const database = await acquireTestDatabase();
 try {
@@ -15,7 +15,7 @@ try {
   await applyDatabase(database.url);
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   try {
-    await writeFile(SCHEMA_FILE, await printGraphqlSchema(pool));
+    await writeFile(SCHEMA_FILE, sortedSdl(await buildGraphqlSchema(pool)));
   } finally {
     await pool.end();
   }

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { makePgService } from 'postgraphile/adaptors/pg';
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
 import { PostGraphileConnectionFilterPreset } from 'postgraphile-plugin-connection-filter';
-import { DeliveryCacheEvictionPlugin } from './cache-eviction.ts';
+import { AfterGeneratedWritesPlugin } from './after-generated-writes.ts';
 import { EffectivePolicyDefaultsPlugin } from './effective-policy.ts';
 import { makeMaskError, type ErrorLogger } from './errors.ts';
 import { ExposurePlugin } from './exposure.ts';
@@ -55,7 +55,7 @@ export function graphqlSchemaPreset(pool: pg.Pool): GraphileConfig.Preset {
       JsonNullValuesPlugin,
       PresetValidationPlugin,
       EffectivePolicyDefaultsPlugin,
-      DeliveryCacheEvictionPlugin,
+      AfterGeneratedWritesPlugin,
       PolicyMutationsPlugin,
       ApiKeyMutationsPlugin,
       SigningMutationsPlugin,

@@ -5,13 +5,16 @@
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { makeSchema } from 'postgraphile';
-import { lexicographicSortSchema, printSchema } from 'postgraphile/graphql';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'postgraphile/graphql';
 import { graphqlSchemaPreset } from './preset.ts';
 
 export const SCHEMA_FILE = fileURLToPath(new URL('./schema.graphql', import.meta.url));
 
 /** Introspects the database behind `pool` (migrated, functions and policies applied). */
-export async function printGraphqlSchema(pool: pg.Pool): Promise<string> {
-  const { schema } = await makeSchema(graphqlSchemaPreset(pool));
+export async function buildGraphqlSchema(pool: pg.Pool): Promise<GraphQLSchema> {
+  return (await makeSchema(graphqlSchemaPreset(pool))).schema;
+}
+
+export function sortedSdl(schema: GraphQLSchema): string {
   return `${printSchema(lexicographicSortSchema(schema))}\n`;
 }

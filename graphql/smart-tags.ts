@@ -29,7 +29,7 @@ function camel(snake: string): string {
  * index of the referencing table (its primary key or a unique key), which serves the lookup, but
  * PostGraphile only counts indexes holding every column and would drop Asset.versions otherwise.
  */
-const SERVED_BY_ASSET_ID_INDEX = { isIndexed: true };
+const SERVED_BY_ASSET_ID_INDEX = { isIndexed: true } as const;
 
 /** Unique constraints that exist only as composite foreign-key targets: no lookups or mutations by them. */
 const FOREIGN_KEY_TARGET_ONLY = { tags: { behavior: ABSENT } };

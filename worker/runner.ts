@@ -11,7 +11,7 @@ import { presetPregenerationConsumer, type EnqueueJob } from './consumers/preset
 import type { EventConsumer } from './consumers/types.ts';
 import { webhookConsumer } from './consumers/webhook.ts';
 import { workerLogger } from './logger.ts';
-import { OUTBOX_DISPATCH_JOB, OUTBOX_DISPATCH_TASK, outboxDispatchTask } from './tasks/outbox-dispatch.ts';
+import { OUTBOX_DISPATCH_JOB_KEY, OUTBOX_DISPATCH_TASK, outboxDispatchTask } from './tasks/outbox-dispatch.ts';
 import { PREGENERATE_VARIANT_TASK, pregenerateVariantTask } from './tasks/pregenerate-variant.ts';
 
 export interface StartWorkerOptions {
@@ -54,7 +54,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
           task: OUTBOX_DISPATCH_TASK,
           match: '* * * * *',
           identifier: 'outbox_dispatch_sweep',
-          options: { ...OUTBOX_DISPATCH_JOB, backfillPeriod: 0, maxAttempts: 1 },
+          options: { backfillPeriod: 0, jobKey: OUTBOX_DISPATCH_JOB_KEY, maxAttempts: 1 },
         },
       ]),
       concurrency: CONCURRENCY,

@@ -29,11 +29,6 @@
 import { resolve } from 'node:path';
 import { StorageConfigError } from './types.ts';
 
-/** The checksum mode a config ends up with (see S3StorageConfig.checksumMode). */
-export function effectiveChecksumMode(config: S3StorageConfig): S3ChecksumMode {
-  return config.checksumMode ?? (config.endpoint === undefined ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED');
-}
-
 /** Client-side bounds that make a dead or hung store fail fast instead of hanging requests. */
 export interface RemoteTimeouts {
   connectMs: number;
@@ -68,6 +63,11 @@ export interface S3StorageConfig {
   /** Absent: WHEN_REQUIRED with a custom endpoint, WHEN_SUPPORTED (the SDK default) on AWS. */
   checksumMode?: S3ChecksumMode;
   timeouts?: Partial<RemoteTimeouts>;
+}
+
+/** The checksum mode a config ends up with (see S3StorageConfig.checksumMode). */
+export function effectiveChecksumMode(config: S3StorageConfig): S3ChecksumMode {
+  return config.checksumMode ?? (config.endpoint === undefined ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED');
 }
 
 export interface MinioStorageConfig {

@@ -32,8 +32,8 @@ export async function putCheckedStream(
   try {
     await withKnownSize(payload, expected.size, (sized, size) => send(sized, size, aborter.signal));
   } catch (error) {
+    // Not `body`: it may be the client's request, which must stay open for the 503 answer.
     payload.destroy();
-    body.destroy();
     throw guard.failure() ?? sourceFailure ?? error;
   }
 }

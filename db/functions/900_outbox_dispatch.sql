@@ -3,9 +3,8 @@
 -- The job is added by graphile_worker.add_job() in the same transaction as the event, so a
 -- rolled-back change leaves neither, and a committed one is picked up within milliseconds (the
 -- worker LISTENs for new jobs). The job key dedupes a burst into one pending job; one dispatcher
--- run delivers every due event, and the worker's cron sweep catches anything missed. The queue
--- (named like the task and the key) runs dispatchers one at a time; every producer of this job
--- must name the same queue and key (worker/tasks/outbox-dispatch.ts, OUTBOX_DISPATCH_JOB).
+-- run delivers every due event, and the worker's cron sweep catches anything missed. Task name
+-- and job key must match worker/tasks/outbox-dispatch.ts.
 --
 -- It is a constraint trigger deferred to COMMIT, not a plain AFTER trigger: every event-writing
 -- transaction upserts the same job row, and holding that row lock from the first event to the end
@@ -26,12 +25,12 @@ begin
     return null;
   end if;
   -- Dynamic SQL so this function compiles, and keeps working, without graphile_worker installed.
-  execute 'select graphile_worker.add_job($1, queue_name := $1, job_key := $1)' using 'outbox_dispatch';
+  execute 'select graphile_worker.add_job($1, job_key := $1)' using 'outbox_dispatch';
   perform set_config('imgplane.outbox_dispatch_enqueued', 'on', true);
   return null;
 end
 $$;
-comment on function imgplane.tg_events__enqueue_dispatch() is 'Trigger: enqueues one graphile-worker outbox_dispatch job (queue and job key outbox_dispatch) per transaction that writes events, when graphile_worker is installed. Security definer because the roles whose changes write events (tenant requests, jobs) have no rights on the graphile_worker schema.';
+comment on function imgplane.tg_events__enqueue_dispatch() is 'Trigger: enqueues one graphile-worker outbox_dispatch job (job key outbox_dispatch) per transaction that writes events, when graphile_worker is installed. Security definer because the roles whose changes write events (tenant requests, jobs) have no rights on the graphile_worker schema.';
 
 -- Constraint triggers have no "or replace": drop and create, inside the apply transaction.
 drop trigger if exists _900_enqueue_dispatch on imgplane.events;

@@ -6,6 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../../core/policy.ts';
 import type { AssetView } from '../../server/assets.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { CORPUS_DIR, corpusFile, upload } from '../support/http.ts';
@@ -205,6 +206,7 @@ describe('corpus through the HTTP API', () => {
       expect(metadata.width, file).toBeLessThanOrEqual(200);
     }
     if (expectation.outcome === 'accepted') await expectation.check?.(deliver);
+    else expect((await deliver('w_13.webp')).metadata.pages ?? 1).toBeLessThanOrEqual(DEFAULT_POLICY.max_frames);
   });
 
   it('rasterises SVG where the space policy allows it', async () => {

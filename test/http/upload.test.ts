@@ -167,6 +167,19 @@ describe('upload authorisation', () => {
     expect(await storedObjectsNamed(sha256(picture))).toEqual([]);
   });
 
+  it("lets tenant B's key neither version nor delete nor read tenant A's asset", async () => {
+    const [tenantA, tenantB] = org.tenants;
+    const asset = await uploadAsset(server.baseUrl, tenantA, await flatPicture(50, 50, '#ab12cd'));
+    const intruding = await flatPicture(50, 50, '#cd12ab');
+    const put = await upload(server.baseUrl, tenantB.key, tenantA.spaceId, intruding, {}, 'PUT', asset.id);
+    expect([403, 404]).toContain(put.status);
+    expect([403, 404]).toContain((await assetApi(asset.id, tenantB.key, 'DELETE')).status);
+    expect([403, 404]).toContain((await assetApi(asset.id, tenantB.key)).status);
+    const stillThere = (await (await assetApi(asset.id, tenantA.key)).json()) as AssetView;
+    expect(stillThere).toMatchObject({ version: 1, contentHash: asset.contentHash });
+    expect(await storedObjectsNamed(sha256(intruding))).toEqual([]);
+  });
+
   it('refuses a key without the image:write scope with 403', async () => {
     const tenant = org.tenants[0];
     const readOnly = await issueApiKey(server.platform.pool, PLATFORM_ADMIN, {

@@ -78,6 +78,8 @@ interface Backend {
 
 function externalBackend(endpoint: string): Backend {
   const url = new URL(endpoint);
+  // The proxy passes bytes through and the stores reach it as http://127.0.0.1:<port>.
+  if (url.protocol !== 'http:') throw new Error('S3_TEST_ENDPOINT must be a plain http:// URL (e.g. a local MinIO)');
   const required = (name: string): string => {
     const value = process.env[name];
     if (!value) throw new Error(`S3_TEST_ENDPOINT is set, so ${name} must be set too`);
@@ -85,7 +87,7 @@ function externalBackend(endpoint: string): Backend {
   };
   return {
     host: url.hostname,
-    port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    port: Number(url.port || 80),
     bucket: required('S3_TEST_BUCKET'),
     region: process.env.S3_TEST_REGION ?? 'us-east-1',
     credentials: { accessKeyId: required('S3_TEST_ACCESS_KEY'), secretAccessKey: required('S3_TEST_SECRET_KEY') },

@@ -1,15 +1,15 @@
 /**
  * `outbox_dispatch`: delivers committed `imgplane.events` to every consumer, at least once.
  *
- * Events are claimed in batches with `for update skip locked` and leased (available_at pushed past
- * the time a batch can take) in a short transaction, so no transaction stays open while consumers
- * make network calls, and a dispatcher that dies mid-batch leaves its events to be claimed again
- * when the lease ends. Each event goes to every
- * consumer; a failure of any of them counts an attempt, records the error and retries the event
- * (for all consumers, which are idempotent) after an exponential backoff, while the batch goes on.
+ * Each batch is one transaction: claim due events with `for update skip locked` (parallel runs
+ * never share an event), hand each to every consumer, record the outcomes. A failure of any
+ * consumer counts an attempt, records the error and retries the event (for all consumers, which
+ * are idempotent) after an exponential backoff, while the batch goes on. If the run dies mid-batch
+ * the transaction rolls back and the whole batch is delivered again. Batches are small because
+ * their transaction stays open while consumers make network calls.
  *
  * The job is enqueued by the database when events commit (db/functions/900_outbox_dispatch.sql),
- * by a cron sweep every minute, and by itself for the next due retry.
+ * by a cron sweep every minute, and by itself for the first retry that falls due.
  */
 import type { Task } from 'graphile-worker';
 import type pg from 'pg';
@@ -17,33 +17,25 @@ import { WORKER, withClaims } from '../../server/request-role.ts';
 import type { EventConsumer, OutboxEvent } from '../consumers/types.ts';
 
 export const OUTBOX_DISPATCH_TASK = 'outbox_dispatch';
-/**
- * How every producer adds this job, the database trigger included: one key, so a burst of events,
- * the sweep and a retry share one pending job; one queue, so dispatchers run one at a time. That
- * keeps rescheduling sound: a run's next due time is never a lease another run still holds, and
- * the only pending job it can find is one added since it started, due now.
- */
-export const OUTBOX_DISPATCH_JOB = Object.freeze({ queueName: 'outbox_dispatch', jobKey: 'outbox_dispatch' });
+/** The job key the database trigger uses too: a burst of events, the sweep and retries share one job. */
+export const OUTBOX_DISPATCH_JOB_KEY = 'outbox_dispatch';
 
 export interface DispatchLimits {
   batchSize: number;
   /** Bound on one run; a run that reaches it schedules the next at once. */
   maxBatches: number;
-  /** How long a claimed batch is reserved; must exceed what delivering a batch can take. */
-  leaseSeconds: number;
 }
 
 export const DEFAULT_DISPATCH_LIMITS: Readonly<DispatchLimits> = Object.freeze({
-  batchSize: 50,
-  maxBatches: 20,
-  // 50 events x a 5 s webhook timeout, with room to spare
-  leaseSeconds: 600,
+  // at most 20 x the 5 s webhook timeout with a transaction open
+  batchSize: 20,
+  maxBatches: 50,
 });
 
 export interface DispatchResult {
   delivered: number;
   failed: number;
-  /** When the next run should start: now if the run hit its bound, the next retry, or never. */
+  /** When the next run should start: now if this run hit its bound, else the first pending retry, else never. */
   nextRunAt: Date | null;
 }
 
@@ -76,30 +68,25 @@ interface Outcome {
 }
 
 const CLAIM_BATCH = `
-  update imgplane.events e
-     set available_at = now() + make_interval(secs => $2)
-    from (select id from imgplane.events
-           where delivered_at is null and available_at <= now()
-           order by available_at, id
-           limit $1
-           for update skip locked) due
-   where e.id = due.id
-  returning e.id, e.organization_id, e.tenant_id, e.event_type, e.aggregate_type, e.aggregate_id,
-            e.payload, e.created_at, e.attempts`;
+  select id, organization_id, tenant_id, event_type, aggregate_type, aggregate_id, payload, created_at, attempts
+    from imgplane.events
+   where delivered_at is null and available_at <= now()
+   order by id
+   limit $1
+   for update skip locked`;
 
-// `delivered_at is null`: if a lease ran out and another dispatcher delivered too, the first
-// delivery time and its attempt count stand.
-const MARK_DELIVERED = `
-  update imgplane.events set delivered_at = now(), attempts = attempts + 1
-   where id = any($1::bigint[]) and delivered_at is null`;
+const MARK_DELIVERED = 'update imgplane.events set delivered_at = now(), attempts = attempts + 1 where id = any($1::bigint[])';
 
 const MARK_FAILED = `
   update imgplane.events e
      set attempts = e.attempts + 1, last_error = f.error, available_at = now() + make_interval(secs => f.delay)
     from unnest($1::bigint[], $2::text[], $3::float8[]) as f(id, error, delay)
-   where e.id = f.id and e.delivered_at is null`;
+   where e.id = f.id`;
 
-const NEXT_DUE = 'select min(available_at) as next from imgplane.events where delivered_at is null';
+// Only future times: an event due now is either claimed by a parallel run (which reschedules
+// for its own failures) or newly committed (its trigger has added a job).
+const FIRST_RETRY = `
+  select min(available_at) as next from imgplane.events where delivered_at is null and available_at > now()`;
 
 /** Delivers due events until none is left or the run's bound is reached. */
 export async function dispatchOutbox(
@@ -110,13 +97,17 @@ export async function dispatchOutbox(
   let delivered = 0;
   let failed = 0;
   for (let batch = 0; batch < limits.maxBatches; batch++) {
-    const events = await claimBatch(pool, limits);
-    const outcomes: Outcome[] = [];
-    for (const event of events) outcomes.push(await deliver(event, consumers));
-    await recordOutcomes(pool, outcomes);
-    delivered += outcomes.filter((outcome) => outcome.error === null).length;
-    failed += outcomes.filter((outcome) => outcome.error !== null).length;
-    if (events.length < limits.batchSize) return { delivered, failed, nextRunAt: await nextDue(pool) };
+    const outcomes = await withClaims(pool, WORKER, async (client) => {
+      const claimed = await client.query<EventRow>(CLAIM_BATCH, [limits.batchSize]);
+      const results: Outcome[] = [];
+      for (const row of claimed.rows) results.push(await deliver(toEvent(row), consumers));
+      await recordOutcomes(client, results);
+      return results;
+    });
+    const failures = outcomes.filter((outcome) => outcome.error !== null).length;
+    delivered += outcomes.length - failures;
+    failed += failures;
+    if (outcomes.length < limits.batchSize) return { delivered, failed, nextRunAt: await firstRetry(pool) };
   }
   return { delivered, failed, nextRunAt: new Date() };
 }
@@ -127,18 +118,13 @@ export function outboxDispatchTask(pool: pg.Pool, consumers: readonly EventConsu
     if (result.failed > 0) helpers.logger.warn(`outbox: ${result.failed} event(s) failed and will be retried`);
     if (result.nextRunAt === null) return;
     // Our own job is locked while it runs, so this adds a new one. preserve_run_at: a job the
-    // database trigger added meanwhile (due now) must not be pushed back to our later retry time.
-    await helpers.addJob(OUTBOX_DISPATCH_TASK, {}, { ...OUTBOX_DISPATCH_JOB, jobKeyMode: 'preserve_run_at', runAt: result.nextRunAt });
+    // trigger added meanwhile (due now) must not be pushed back to the retry time.
+    await helpers.addJob(OUTBOX_DISPATCH_TASK, {}, {
+      jobKey: OUTBOX_DISPATCH_JOB_KEY,
+      jobKeyMode: 'preserve_run_at',
+      runAt: result.nextRunAt,
+    });
   };
-}
-
-async function claimBatch(pool: pg.Pool, limits: DispatchLimits): Promise<OutboxEvent[]> {
-  const rows = await withClaims(pool, WORKER, async (client) => {
-    const result = await client.query<EventRow>(CLAIM_BATCH, [limits.batchSize, limits.leaseSeconds]);
-    return result.rows;
-  });
-  // UPDATE ... RETURNING has no order; consumers (webhook receivers) expect creation order.
-  return rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)).map(toEvent);
 }
 
 async function deliver(event: OutboxEvent, consumers: readonly EventConsumer[]): Promise<Outcome> {
@@ -157,25 +143,22 @@ async function deliver(event: OutboxEvent, consumers: readonly EventConsumer[]):
   };
 }
 
-async function recordOutcomes(pool: pg.Pool, outcomes: readonly Outcome[]): Promise<void> {
-  if (outcomes.length === 0) return;
+async function recordOutcomes(client: pg.PoolClient, outcomes: readonly Outcome[]): Promise<void> {
   const delivered = outcomes.filter((outcome) => outcome.error === null);
   const failed = outcomes.filter((outcome) => outcome.error !== null);
-  await withClaims(pool, WORKER, async (client) => {
-    if (delivered.length > 0) await client.query(MARK_DELIVERED, [delivered.map((outcome) => outcome.id)]);
-    if (failed.length > 0) {
-      await client.query(MARK_FAILED, [
-        failed.map((outcome) => outcome.id),
-        failed.map((outcome) => outcome.error),
-        failed.map((outcome) => retryDelaySeconds(outcome.attempt)),
-      ]);
-    }
-  });
+  if (delivered.length > 0) await client.query(MARK_DELIVERED, [delivered.map((outcome) => outcome.id)]);
+  if (failed.length > 0) {
+    await client.query(MARK_FAILED, [
+      failed.map((outcome) => outcome.id),
+      failed.map((outcome) => outcome.error),
+      failed.map((outcome) => retryDelaySeconds(outcome.attempt)),
+    ]);
+  }
 }
 
-async function nextDue(pool: pg.Pool): Promise<Date | null> {
+async function firstRetry(pool: pg.Pool): Promise<Date | null> {
   return withClaims(pool, WORKER, async (client) => {
-    const result = await client.query<{ next: Date | null }>(NEXT_DUE);
+    const result = await client.query<{ next: Date | null }>(FIRST_RETRY);
     return result.rows[0]?.next ?? null;
   });
 }

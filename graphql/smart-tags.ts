@@ -121,6 +121,7 @@ export const IMGPLANE_SMART_TAGS: JSONPgSmartTags = {
         attribute: {
           secret_hash: { tags: { behavior: ABSENT } },
           status: { tags: { behavior: '+filterBy' } },
+          created_at: { tags: { behavior: '+filterBy +orderBy' } },
         },
         constraint: {
           api_keys_organization_id_fkey: { tags: { fieldName: 'organization', foreignFieldName: 'apiKeys' } },
@@ -133,6 +134,7 @@ export const IMGPLANE_SMART_TAGS: JSONPgSmartTags = {
         attribute: {
           secret_ciphertext: { tags: { behavior: ABSENT } },
           status: { tags: { behavior: '+filterBy' } },
+          created_at: { tags: { behavior: '+filterBy +orderBy' } },
         },
         constraint: {
           signing_keys_organization_id_fkey: { tags: { fieldName: 'organization', foreignFieldName: 'signingKeys' } },

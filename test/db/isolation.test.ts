@@ -75,7 +75,7 @@ const TABLES: TableProbe[] = [
     anonymousVisible: 'false', updateColumn: 'description',
     insert: (place) => ({
       sql: `insert into imgplane.presets (organization_id, tenant_id, space_id, name, operations) values ($1, $2, $3, $4, '{"w":1}')`,
-      params: [place.organizationId, place.tenantId, place.spaceId, uniqueSlug('preset')],
+      params: [place.organizationId, place.tenantId, place.spaceId, `preset_${randomHash().slice(0, 8)}`],
     }),
   },
   {

@@ -44,9 +44,9 @@ function position(ops: TransformOps, frames: number): string {
 
 /**
  * `contain` letterboxes with transparent bars when the output can hold alpha and no `b_` other than
- * the default was asked (an explicit `b_ffffff` is indistinguishable from the default and also gives
- * transparent bars; `b_ffffffff` asks for opaque white). `pad` always uses the `b_` colour, opaque
- * unless it has an alpha byte. JPEG bars are the `b_` colour either way.
+ * the default was asked (an explicit `b_ffffff`, or `b_ffffffff`, which the grammar normalises to
+ * it, is the default and also gives transparent bars: use `f_pad` for opaque white). `pad` always
+ * uses the `b_` colour, opaque unless it has an alpha byte. JPEG bars are the `b_` colour either way.
  */
 function letterboxBackground(ops: TransformOps): Rgba {
   const transparentBars =

@@ -16,7 +16,7 @@ import { ApiKeyMutationsPlugin } from './mutations/api-keys.ts';
 import { AssetMutationsPlugin } from './mutations/assets.ts';
 import { PolicyMutationsPlugin } from './mutations/policies.ts';
 import { SigningMutationsPlugin } from './mutations/signing.ts';
-import { PresetValidationPlugin } from './preset-validation.ts';
+import { InputValidationPlugin } from './input-validation.ts';
 import { graphqlContext, type GraphqlServices } from './request-context.ts';
 import { ImgplaneSmartTagsPlugin } from './smart-tags.ts';
 
@@ -53,7 +53,7 @@ export function graphqlSchemaPreset(pool: pg.Pool): GraphileConfig.Preset {
       ImgplaneSmartTagsPlugin,
       ExposurePlugin,
       JsonNullValuesPlugin,
-      PresetValidationPlugin,
+      InputValidationPlugin,
       EffectivePolicyDefaultsPlugin,
       AfterGeneratedWritesPlugin,
       PolicyMutationsPlugin,

@@ -1,4 +1,5 @@
 /** Helpers of the worker tests: presets and outbox rows as SQL sees them, and a webhook receiver. */
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
@@ -16,6 +17,11 @@ export interface PresetFields {
   autoGenerate?: boolean;
   matchTags?: string[];
   matchFolders?: string[];
+}
+
+/** A preset name unique to this run (preset names are URL tokens: no hyphens). */
+export function uniquePresetName(prefix: string): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
 /** Inserts a preset as the platform admin; answers its id. */

@@ -17,8 +17,8 @@ import { startWorker, type WorkerHandle } from '../../worker/runner.ts';
 import { dispatchOutbox } from '../../worker/tasks/outbox-dispatch.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { upload } from '../support/http.ts';
-import { createOrganization, PLATFORM_ADMIN, uniqueSlug } from '../support/tenancy.ts';
-import { eventsAbout, insertPreset, startWebhookReceiver, type WebhookReceiver } from './support.ts';
+import { createOrganization, PLATFORM_ADMIN } from '../support/tenancy.ts';
+import { eventsAbout, insertPreset, startWebhookReceiver, uniquePresetName, type WebhookReceiver } from './support.ts';
 
 const WEBHOOK_SECRET = 'test-webhook-secret';
 /** Caches that would hide any change for ten minutes without cross-instance invalidation. */
@@ -62,7 +62,7 @@ describe('dispatchOutbox', () => {
     const org = await createOrganization(appA.platform, 'wdisp');
     const ids: string[] = [];
     for (const prefix of ['ok', 'bad', 'ok']) {
-      ids.push(await insertPreset(pool, { organizationId: org.id, name: uniqueSlug(prefix), operations: { w: 10 } }));
+      ids.push(await insertPreset(pool, { organizationId: org.id, name: uniquePresetName(prefix), operations: { w: 10 } }));
     }
     const [first, failing, last] = ids as [string, string, string];
     const handled: string[] = [];
@@ -111,7 +111,7 @@ describe('dispatchOutbox', () => {
     const pool = appA.platform.pool;
     const org = await createOrganization(appA.platform, 'wbound');
     for (const prefix of ['one', 'two', 'three']) {
-      await insertPreset(pool, { organizationId: org.id, name: uniqueSlug(prefix), operations: { w: 10 } });
+      await insertPreset(pool, { organizationId: org.id, name: uniquePresetName(prefix), operations: { w: 10 } });
     }
     const run = await dispatchOutbox(pool, [], { batchSize: 1, maxBatches: 2 });
     expect(run.delivered).toBe(2);
@@ -136,7 +136,7 @@ describe('a running worker', () => {
   it('delivers a committed event within a few seconds, with a signed webhook', async () => {
     const pool = appA.platform.pool;
     const org = await createOrganization(appA.platform, 'wlive');
-    const presetId = await insertPreset(pool, { organizationId: org.id, name: uniqueSlug('live'), operations: { w: 10 } });
+    const presetId = await insertPreset(pool, { organizationId: org.id, name: uniquePresetName('live'), operations: { w: 10 } });
 
     await vi.waitFor(async () => expect((await eventsAbout(pool, presetId))[0]?.delivered_at).toBeInstanceOf(Date), {
       timeout: 5_000,
@@ -159,7 +159,7 @@ describe('a running worker', () => {
       await client.query('begin');
       const inserted = await client.query<{ id: string }>(
         `insert into imgplane.presets (organization_id, name, operations) values ($1, $2, '{"w":10}') returning id`,
-        [org.id, uniqueSlug('gone')],
+        [org.id, uniquePresetName('gone')],
       );
       presetId = inserted.rows[0]!.id;
       // The enqueue trigger is deferred to COMMIT; fire it now to see that its job is part of the transaction.
@@ -187,7 +187,7 @@ describe('a running worker', () => {
   it('retries a failing webhook, counting attempts, until it is delivered', async () => {
     const pool = appA.platform.pool;
     const org = await createOrganization(appA.platform, 'whook');
-    const name = uniqueSlug('flaky');
+    const name = uniquePresetName('flaky');
     flakyPresetNames.add(name);
     const presetId = await insertPreset(pool, { organizationId: org.id, name, operations: { w: 10 } });
 

@@ -27,7 +27,7 @@ declare global {
 }
 
 /** Marks the transaction as a GraphQL request (db/functions/700_graphql.sql: request_via_graphql). */
-export const GRAPHQL_CHANNEL_SETTING = { 'imgplane.channel': 'graphql' } as const;
+const GRAPHQL_CHANNEL_SETTING = { 'imgplane.channel': 'graphql' } as const;
 
 const claimsByRequest = new WeakMap<FastifyRequest, Claims>();
 

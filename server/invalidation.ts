@@ -7,7 +7,7 @@
  *
  * The listener holds a dedicated connection (LISTEN does not survive being returned to a pool) and
  * reconnects with backoff when it drops. Notifications sent while it was down are lost, so after a
- * reconnect it drops the space and key caches wholesale; asset entries then age out by their TTL.
+ * reconnect it drops the asset, space and key caches wholesale.
  */
 import pg from 'pg';
 import type { ApiKeyAuthenticator } from './auth.ts';
@@ -27,7 +27,7 @@ export type InvalidationMessage =
 /** The caches an invalidation reaches; a Platform is one. */
 export interface InvalidationTargets {
   pool: pg.Pool;
-  catalog: Pick<DeliveryCatalog, 'forgetAsset' | 'forgetSpaces'>;
+  catalog: Pick<DeliveryCatalog, 'forgetAsset' | 'forgetAllAssets' | 'forgetSpaces'>;
   auth: Pick<ApiKeyAuthenticator, 'forgetAll'>;
   signing: Pick<SigningService, 'forgetKeys'>;
 }
@@ -127,6 +127,7 @@ export async function listenForInvalidations(
         () => {
           retryMs = initialRetryMs;
           // Whatever was announced while disconnected is gone: forget what can be forgotten wholesale.
+          targets.catalog.forgetAllAssets();
           applyInvalidation(targets, { kind: 'space' });
           applyInvalidation(targets, { kind: 'keys' });
         },

@@ -12,6 +12,8 @@ import { buildApp } from './app.ts';
 import { loadOrCreateDevMasterKey } from './dev-master-key.ts';
 import { createPlatform } from './platform.ts';
 import { seedDemo } from './seed.ts';
+import { listenForInvalidations } from './invalidation.ts';
+import { startWorker } from '../worker/runner.ts';
 
 const say = (line: string) => console.log(`[imgplane] ${line}`);
 
@@ -39,13 +41,19 @@ async function main(): Promise<void> {
   say(`storage: ${describeStorage(config)}`);
   say(`cache and lock: ${config.redisUrl ? `Redis ${redact(config.redisUrl)} + in-process` : 'in-process (set REDIS_URL to share across instances)'}`);
 
+  // Changes made by other processes reach this one's caches through the outbox's NOTIFY.
+  const invalidations = await listenForInvalidations(platform);
   const app = await buildApp(platform);
+  const worker = config.workerInProcess ? await startWorker({ platform }) : undefined;
+  say(`worker: ${worker ? 'in-process (WORKER_MODE=external and `npm run worker` to scale it out)' : 'external (npm run worker)'}`);
   const address = await app.listen({ host: config.host, port: config.port });
   say(`listening on ${address}`);
 
   const shutdown = async (signal: string) => {
     say(`${signal}: shutting down`);
     await app.close();
+    await worker?.stop();
+    await invalidations.close();
     await platform.close();
     await embedded?.stop();
     process.exit(0);

@@ -53,7 +53,10 @@ export async function createPlatform(
 ): Promise<Platform> {
   configureSharp();
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 20 });
-  pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing
+  // Idle-client errors (a restarted server) surface on the next query instead of crashing; the
+  // per-client handler is what graphile-worker checks for on the shared pool.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const workerPool = createWorkerPool(config.databaseUrl);
   const storage = createObjectStore(config.storage);
   await storage.check();

@@ -15,6 +15,8 @@ create or replace function imgplane.tg_events__enqueue_dispatch() returns trigge
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  job_id bigint;
 begin
   -- One job per transaction is enough: the dispatcher delivers every pending event of it.
   if current_setting('imgplane.outbox_dispatch_enqueued', true) = 'on' then
@@ -25,7 +27,12 @@ begin
     return null;
   end if;
   -- Dynamic SQL so this function compiles, and keeps working, without graphile_worker installed.
-  execute 'select graphile_worker.add_job($1, job_key := $1)' using 'outbox_dispatch';
+  execute 'select (graphile_worker.add_job($1, job_key := $1)).id' using 'outbox_dispatch' into job_id;
+  -- add_job adds nothing when a worker locks the keyed job between its own two statements; that
+  -- run may be past its last look at the outbox before this commits, so add a job without a key.
+  if job_id is null then
+    execute 'select graphile_worker.add_job($1)' using 'outbox_dispatch';
+  end if;
   perform set_config('imgplane.outbox_dispatch_enqueued', 'on', true);
   return null;
 end

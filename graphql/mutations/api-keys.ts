@@ -2,7 +2,7 @@
 import { access } from 'postgraphile/grafast';
 import { extendSchema, gql } from 'postgraphile/utils';
 import { createApiKey, revokeApiKey, type CreateApiKeyInput } from '../services/api-keys.ts';
-import { callService } from './call-service.ts';
+import { serviceMutations } from './call-service.ts';
 
 export const ApiKeyMutationsPlugin = extendSchema((build) => {
   const apiKeys = build.input.pgRegistry.pgResources.api_keys!;
@@ -42,17 +42,13 @@ export const ApiKeyMutationsPlugin = extendSchema((build) => {
       }
     `,
     objects: {
-      Mutation: {
-        plans: {
-          createApiKey: (_$root, fieldArgs) =>
-            callService(fieldArgs, ({ services, claims }, input: CreateApiKeyInput) => createApiKey(services.pool, claims, input)),
-          revokeApiKey: (_$root, fieldArgs) =>
-            callService(fieldArgs, async ({ services, claims }, input: { rowId: string }) => {
-              await revokeApiKey(services.pool, services.auth, claims, input.rowId);
-              return input.rowId;
-            }),
+      Mutation: serviceMutations({
+        createApiKey: ({ services, claims }, input: CreateApiKeyInput) => createApiKey(services.pool, claims, input),
+        revokeApiKey: async ({ services, claims }, input: { rowId: string }) => {
+          await revokeApiKey(services.pool, services.auth, claims, input.rowId);
+          return input.rowId;
         },
-      },
+      }),
       CreateApiKeyPayload: {
         plans: {
           apiKey: ($issued) => apiKeys.get({ id: access($issued, 'id') }),

@@ -1,7 +1,7 @@
 /** softDeleteAsset: the GraphQL twin of DELETE /v1/assets/{id}. */
 import { requireScope } from '../../server/auth.ts';
 import { extendSchema, gql } from 'postgraphile/utils';
-import { callService } from './call-service.ts';
+import { serviceMutations } from './call-service.ts';
 
 export const AssetMutationsPlugin = extendSchema((build) => {
   const assets = build.input.pgRegistry.pgResources.assets!;
@@ -25,17 +25,14 @@ export const AssetMutationsPlugin = extendSchema((build) => {
       }
     `,
     objects: {
-      Mutation: {
-        plans: {
-          softDeleteAsset: (_$root, fieldArgs) =>
-            callService(fieldArgs, async ({ services, claims }, input: { rowId: string }) => {
-              requireScope(claims, 'image:write');
-              await services.assets.remove(claims, input.rowId);
-              services.catalog.forgetAsset(input.rowId);
-              return input.rowId;
-            }),
+      Mutation: serviceMutations({
+        softDeleteAsset: async ({ services, claims }, input: { rowId: string }) => {
+          requireScope(claims, 'image:write');
+          await services.assets.remove(claims, input.rowId);
+          services.catalog.forgetAsset(input.rowId);
+          return input.rowId;
         },
-      },
+      }),
       SoftDeleteAssetPayload: { plans: { asset: ($id) => assets.get({ id: $id }) } },
     },
   };

@@ -1,7 +1,7 @@
 /** setPolicy / unsetPolicy: one policy key at one scope, validated against core/policy.ts. */
 import { extendSchema, gql } from 'postgraphile/utils';
 import { setPolicy, unsetPolicy, type PolicyScopeInput } from '../services/policies.ts';
-import { callService } from './call-service.ts';
+import { serviceMutations } from './call-service.ts';
 
 interface SetPolicyInput {
   scope: PolicyScopeInput;
@@ -61,22 +61,18 @@ export const PolicyMutationsPlugin = extendSchema((build) => {
       }
     `,
     objects: {
-      Mutation: {
-        plans: {
-          setPolicy: (_$root, fieldArgs) =>
-            callService(fieldArgs, async ({ services, claims }, input: SetPolicyInput) => {
-              const id = await setPolicy(services.pool, claims, input.scope, input.key, input.value);
-              services.catalog.forgetSpaces();
-              return id;
-            }),
-          unsetPolicy: (_$root, fieldArgs) =>
-            callService(fieldArgs, async ({ services, claims }, input: UnsetPolicyInput) => {
-              const unset = await unsetPolicy(services.pool, claims, input.scope, input.key);
-              services.catalog.forgetSpaces();
-              return unset;
-            }),
+      Mutation: serviceMutations({
+        setPolicy: async ({ services, claims }, input: SetPolicyInput) => {
+          const id = await setPolicy(services.pool, claims, input.scope, input.key, input.value);
+          services.catalog.forgetSpaces();
+          return id;
         },
-      },
+        unsetPolicy: async ({ services, claims }, input: UnsetPolicyInput) => {
+          const unset = await unsetPolicy(services.pool, claims, input.scope, input.key);
+          services.catalog.forgetSpaces();
+          return unset;
+        },
+      }),
       SetPolicyPayload: { plans: { policy: ($id) => policies.get({ id: $id }) } },
       UnsetPolicyPayload: { plans: { unset: ($unset) => $unset } },
     },

@@ -2,7 +2,7 @@
 import { badRequest, notFound } from '../../core/errors.ts';
 import { requireScope } from '../../server/auth.ts';
 import { extendSchema, gql } from 'postgraphile/utils';
-import { callService } from './call-service.ts';
+import { serviceMutations } from './call-service.ts';
 
 interface RotateSigningKeyInput {
   organizationId?: string | null;
@@ -65,31 +65,26 @@ export const SigningMutationsPlugin = extendSchema((build) => {
       }
     `,
     objects: {
-      Mutation: {
-        plans: {
-          rotateSigningKey: (_$root, fieldArgs) =>
-            callService(fieldArgs, async ({ services, claims }, input: RotateSigningKeyInput) => {
-              requireScope(claims, 'admin');
-              const organizationId = input.organizationId ?? claims.organizationId;
-              if (!organizationId) throw badRequest('organizationId is required for platform keys');
-              const rotated = await services.signing.rotate(claims, organizationId, input.tenantId ?? claims.tenantId);
-              return rotated.kid;
-            }),
-          revokeSigningKey: (_$root, fieldArgs) =>
-            callService(fieldArgs, async ({ services, claims }, input: { kid: string }) => {
-              requireScope(claims, 'admin');
-              // Unknown keys and keys of others answer alike, so existence does not leak.
-              if (!(await services.signing.revoke(claims, input.kid))) throw notFound(`no signing key ${input.kid}`);
-              return input.kid;
-            }),
-          signUrl: (_$root, fieldArgs) =>
-            callService(fieldArgs, async ({ services, claims, baseUrl }, input: SignUrlInput) => {
-              requireScope(claims, 'sign');
-              const [signed] = await services.signing.sign(claims, [input.path], input.ttlSeconds ?? undefined, baseUrl);
-              return signed!;
-            }),
+      Mutation: serviceMutations({
+        rotateSigningKey: async ({ services, claims }, input: RotateSigningKeyInput) => {
+          requireScope(claims, 'admin');
+          const organizationId = input.organizationId ?? claims.organizationId;
+          if (!organizationId) throw badRequest('organizationId is required for platform keys');
+          const rotated = await services.signing.rotate(claims, organizationId, input.tenantId ?? claims.tenantId);
+          return rotated.kid;
         },
-      },
+        revokeSigningKey: async ({ services, claims }, input: { kid: string }) => {
+          requireScope(claims, 'admin');
+          // Unknown keys and keys of others answer alike, so existence does not leak.
+          if (!(await services.signing.revoke(claims, input.kid))) throw notFound(`no signing key ${input.kid}`);
+          return input.kid;
+        },
+        signUrl: async ({ services, claims, baseUrl }, input: SignUrlInput) => {
+          requireScope(claims, 'sign');
+          const [signed] = await services.signing.sign(claims, [input.path], input.ttlSeconds ?? undefined, baseUrl);
+          return signed!;
+        },
+      }),
       RotateSigningKeyPayload: { plans: { signingKey: ($kid) => signingKeys.get({ kid: $kid }) } },
       RevokeSigningKeyPayload: { plans: { signingKey: ($kid) => signingKeys.get({ kid: $kid }) } },
     },

@@ -9,7 +9,7 @@ import { issueApiKey, type IssuedApiKey } from '../../server/api-keys.ts';
 import { requireScope, type ApiKeyAuthenticator, type Scope } from '../../server/auth.ts';
 import { withClaims, type Claims } from '../../server/request-role.ts';
 
-export const API_KEY_SCOPES = ['image:read', 'image:write', 'sign', 'admin'] as const satisfies readonly Scope[];
+const API_KEY_SCOPES = ['image:read', 'image:write', 'sign', 'admin'] as const satisfies readonly Scope[];
 
 export interface CreateApiKeyInput {
   /** Default: the caller's organization (required for platform keys, which have none). */

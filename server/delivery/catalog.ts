@@ -106,6 +106,11 @@ export class DeliveryCatalog {
     for (const key of this.assets.keys()) if (key.startsWith(assetId)) this.assets.delete(key);
   }
 
+  /** After missed invalidations (a dropped LISTEN connection), nothing cached can be trusted. */
+  forgetAllAssets(): void {
+    this.assets.clear();
+  }
+
   forgetSpaces(): void {
     this.spaces.clear();
   }

@@ -70,6 +70,19 @@ describe('anonymous callers (no X-Api-Key)', () => {
     expect(response.errors?.[0]?.extensions?.code).toBe('forbidden');
     expect(await countRows('select count(*) from imgplane.organizations where slug = $1', [slug])).toBe(0);
   });
+
+  it('are refused by every custom mutation before it touches the database', async () => {
+    const before = await countRows('select count(*) from imgplane.policies where organization_id = $1', [org.id]);
+    for (const [mutation, variables] of [
+      ['mutation($id: UUID!) { setPolicy(input: { scope: { spaceId: $id }, key: "max_width", value: 10 }) { policy { rowId } } }', { id: org.tenants[0].spaceId }],
+      ['mutation { createApiKey(input: { name: "x", scopes: ["admin"] }) { secret } }', {}],
+      ['mutation($path: String!) { signUrl(input: { path: $path }) { url } }', { path: `/v1/priv/${org.slug}/web/media/img/00000000-0000-4000-8000-000000000000/v1/w_10.jpg` }],
+    ] as const) {
+      const response = await graphql(server.baseUrl, mutation, variables);
+      expect(response.errors?.[0]).toMatchObject({ message: 'an X-Api-Key header is required', extensions: { code: 'unauthorized' } });
+    }
+    expect(await countRows('select count(*) from imgplane.policies where organization_id = $1', [org.id])).toBe(before);
+  });
 });
 
 describe('API keys on /graphql', () => {

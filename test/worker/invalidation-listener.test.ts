@@ -23,7 +23,11 @@ function recordingTargets(): { calls: string[]; targets: InvalidationTargets } {
     calls,
     targets: {
       pool,
-      catalog: { forgetAsset: (id) => void calls.push(`asset:${id}`), forgetSpaces: () => void calls.push('spaces') },
+      catalog: {
+        forgetAsset: (id) => void calls.push(`asset:${id}`),
+        forgetAllAssets: () => void calls.push('all-assets'),
+        forgetSpaces: () => void calls.push('spaces'),
+      },
       auth: { forgetAll: () => void calls.push('auth') },
       signing: { forgetKeys: () => void calls.push('signing') },
     },
@@ -94,7 +98,7 @@ describe('listenForInvalidations', () => {
         },
         { timeout: 5_000, interval: 50 },
       );
-      expect(calls).toEqual(expect.arrayContaining(['spaces', 'auth', 'signing']));
+      expect(calls).toEqual(expect.arrayContaining(['all-assets', 'spaces', 'auth', 'signing']));
       expect(await backends()).toBe(1);
     } finally {
       await listener.close();

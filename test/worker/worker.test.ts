@@ -167,7 +167,8 @@ describe('a running worker', () => {
       const inside = await client.query<{ started: string; events: number; jobs: number }>(
         `select now()::text as started,
                 (select count(*)::int from imgplane.events where aggregate_id = $1) as events,
-                (select count(*)::int from graphile_worker.jobs where key = 'outbox_dispatch' and updated_at = now()) as jobs`,
+                (select count(*)::int from graphile_worker.jobs
+                  where task_identifier = 'outbox_dispatch' and locked_at is null and updated_at = now()) as jobs`,
         [presetId],
       );
       expect(inside.rows[0]).toMatchObject({ events: 1, jobs: 1 });

@@ -41,12 +41,26 @@ export interface VariantPlan {
  */
 export const QUALITY_IGNORED = 100;
 
-const DEFAULTS = {
+/**
+ * Every operation at its default: no resize, no effects. Quality and format are not here: they
+ * depend on the output format and the policy.
+ */
+export const NEUTRAL_OPS = Object.freeze({
+  original: false,
+  width: null,
+  height: null,
   fit: 'cover',
   gravity: 'center',
   background: 'ffffff',
   rotate: 0,
-} as const satisfies Partial<TransformOps>;
+  blur: null,
+  sharpen: null,
+  grayscale: false,
+  flip: false,
+  flop: false,
+  upscale: false,
+} as const satisfies Omit<TransformOps, 'quality' | 'format'>);
+const DEFAULTS = NEUTRAL_OPS;
 
 const EXTENSION_FORMATS: ReadonlyMap<string, OutputFormat> = new Map([
   ['jpg', 'jpeg'],

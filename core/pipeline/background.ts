@@ -2,10 +2,11 @@
  * The `b_` colour as sharp wants it. TransformOps always carries one (the ops module makes the
  * default explicit), as 6 (opaque) or 8 (with alpha) lowercase hex digits.
  */
+import { NEUTRAL_OPS } from '../ops/plan.ts';
 import type { OutputFormat } from '../policy.ts';
 
-/** Must equal the ops module's default `b_`: a letterbox with this colour may become transparent. */
-export const DEFAULT_BACKGROUND = 'ffffff';
+/** The ops module's default `b_`: a `contain` letterbox with this colour may become transparent. */
+export const DEFAULT_BACKGROUND: string = NEUTRAL_OPS.background;
 
 /** Output formats that store an alpha channel. */
 export const FORMATS_WITH_ALPHA: ReadonlySet<OutputFormat> = new Set(['png', 'webp', 'avif', 'gif']);

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Metadata } from 'sharp';
+import { NEUTRAL_OPS } from '../ops/plan.ts';
 import type { TransformOps } from '../ops/types.ts';
 import type { EncoderSettings, TransformLimits, TransformRequest } from './types.ts';
 
@@ -18,21 +19,9 @@ export const TEST_LIMITS: TransformLimits = { maxInputPixels: 50_000_000, maxFra
 /** Resolved ops as core/ops would produce them with no tokens given, then `overrides`. */
 export function makeOps(overrides: Partial<TransformOps> = {}): TransformOps {
   return {
-    original: false,
-    width: null,
-    height: null,
-    fit: 'cover',
-    gravity: 'center',
-    background: 'ffffff',
+    ...NEUTRAL_OPS,
     quality: 80,
     format: 'png',
-    rotate: 0,
-    blur: null,
-    sharpen: null,
-    grayscale: false,
-    flip: false,
-    flop: false,
-    upscale: false,
     ...overrides,
   };
 }

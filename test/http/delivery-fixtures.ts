@@ -11,7 +11,7 @@ import type { StorageConfig } from '../../core/storage/config.ts';
 import type { AssetView } from '../../server/assets.ts';
 import type { Platform } from '../../server/platform.ts';
 import { responseBytes, upload, type UploadFields } from '../support/http.ts';
-import type { S3TestServer } from '../support/s3-server.ts';
+import { s3ConfigFor, type S3TestServer } from '../support/s3-server.ts';
 import type { TestOrganization, TestTenant } from '../support/tenancy.ts';
 
 export interface ImageAddress {
@@ -104,16 +104,8 @@ export async function listFiles(dir: string): Promise<string[]> {
 
 /** The app configuration of an S3 store served by the test S3 server. */
 export function s3StorageConfig(server: S3TestServer): StorageConfig {
-  return {
-    kind: 's3',
-    bucket: server.bucket,
-    region: server.region,
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: server.credentials,
-    // Short bounds so a stopped server turns into a quick 503 instead of a slow one.
-    timeouts: { connectMs: 500, idleMs: 2_000, maxAttempts: 1 },
-  };
+  // Short bounds so a stopped server turns into a quick 503 instead of a slow one.
+  return { ...s3ConfigFor(server), timeouts: { connectMs: 500, idleMs: 2_000, maxAttempts: 1 } };
 }
 
 /** Asserts a JSON error body with a readable message; returns it for further checks. */

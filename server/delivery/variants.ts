@@ -15,10 +15,12 @@ import type { TransformOps } from '../../core/ops/types.ts';
 import { variantKey } from '../../core/ops/index.ts';
 import { transformImage } from '../../core/pipeline/index.ts';
 import type { TransformLimiter } from '../../core/pipeline/limiter.ts';
+import type { TransformResult } from '../../core/pipeline/types.ts';
 import type { EffectivePolicy, OutputFormat } from '../../core/policy.ts';
 import { StorageNotFoundError, type ObjectStore } from '../../core/storage/types.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AssetVersion } from './catalog.ts';
+import { withOriginalFile } from './original-file.ts';
 
 export type CacheLayer = 'hit-memory' | 'hit-redis' | 'hit-storage' | 'miss';
 
@@ -124,11 +126,27 @@ export class VariantService {
         this.remember(key, stored, true);
         return { variant: stored, layer: 'hit-storage' as const, timings, transformMs: 0 };
       }
-      const original = await timed('original', () => this.deps.storage.getBuffer(asset.storageKey));
+      const rendered = await this.render(asset, plan, policy, timings);
+      const variant = await timed('store', () => this.persist(key, asset, plan, rendered));
+      this.remember(key, variant, true);
+      return { variant, layer: 'miss' as const, timings, transformMs: rendered.transformMs };
+    });
+  }
+
+  /** Streams the original to a temporary file and transforms it within the limiter's bounds. */
+  private async render(
+    asset: AssetVersion,
+    plan: VariantPlan,
+    policy: EffectivePolicy,
+    timings: Record<string, number>,
+  ): Promise<TransformResult & { transformMs: number }> {
+    const fetchStarted = performance.now();
+    return withOriginalFile(this.deps.storage, asset.storageKey, async (originalPath) => {
+      timings.original = performance.now() - fetchStarted;
       const started = performance.now();
       const result = await this.deps.limiter.run(() =>
         transformImage({
-          input: original,
+          input: originalPath,
           ops: plan.ops,
           encoder: {
             avifEffort: policy.avif_effort,
@@ -146,33 +164,35 @@ export class VariantService {
       timings.transform = transformMs;
       this.deps.metrics.transforms.inc({ format: result.format });
       this.deps.metrics.transformDuration.observe({ format: result.format }, transformMs / 1000);
-
-      const contentHash = sha256Hex(result.data);
-      const storageKey = `variants/${asset.organizationId}/${key}.${FILE_EXTENSIONS[result.format]}`;
-      await timed('store', async () => {
-        await this.deps.storage.put(storageKey, result.data, { contentType: result.contentType, sha256: contentHash });
-        await this.deps.workerPool.query(
-            `select 1 from imgplane.register_variant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-            [
-              asset.assetId,
-              asset.version,
-              key,
-              plan.canonical,
-              result.format,
-              this.deps.storage.provider,
-              storageKey,
-              result.data.length,
-              contentHash,
-              result.width,
-              result.height,
-              Math.round(transformMs),
-            ],
-        );
-      });
-      const variant = { body: result.data, contentType: result.contentType, etag: strongEtag(contentHash) };
-      this.remember(key, variant, true);
-      return { variant, layer: 'miss' as const, timings, transformMs };
+      return { ...result, transformMs };
     });
+  }
+
+  /** Stores the bytes at their content-addressed key, then registers them (an idempotent upsert). */
+  private async persist(
+    key: string,
+    asset: AssetVersion,
+    plan: VariantPlan,
+    rendered: TransformResult & { transformMs: number },
+  ): Promise<CachedVariant> {
+    const contentHash = sha256Hex(rendered.data);
+    const storageKey = `variants/${asset.organizationId}/${key}.${FILE_EXTENSIONS[rendered.format]}`;
+    await this.deps.storage.put(storageKey, rendered.data, { contentType: rendered.contentType, sha256: contentHash });
+    await this.deps.workerPool.query('select 1 from imgplane.register_variant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
+      asset.assetId,
+      asset.version,
+      key,
+      plan.canonical,
+      rendered.format,
+      this.deps.storage.provider,
+      storageKey,
+      rendered.data.length,
+      contentHash,
+      rendered.width,
+      rendered.height,
+      Math.round(rendered.transformMs),
+    ]);
+    return { body: rendered.data, contentType: rendered.contentType, etag: strongEtag(contentHash) };
   }
 
   private async fromRegistry(asset: AssetVersion, key: string): Promise<CachedVariant | undefined> {

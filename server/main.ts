@@ -3,6 +3,7 @@
  * local-disk storage, in-process cache, lock and worker, a seeded demo), or, with DATABASE_URL,
  * REDIS_URL and STORAGE=s3|minio, one server process of a scaled-out deployment.
  */
+import './runtime-env.ts';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../core/config.ts';
 import { StorageConfigError } from '../core/storage/types.ts';

@@ -3,6 +3,7 @@
  * off the servers (WORKER_MODE other than in-process). Needs DATABASE_URL: it joins the servers'
  * database, storage and caches, configured by the same environment variables.
  */
+import '../server/runtime-env.ts';
 import { ConfigError, loadConfig } from '../core/config.ts';
 import { StorageConfigError } from '../core/storage/types.ts';
 import { applyDatabase } from '../db/apply.ts';

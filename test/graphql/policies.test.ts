@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../core/policy.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { corpusFile, upload } from '../support/http.ts';
-import { createOrganization, type TestOrganization } from '../support/tenancy.ts';
+import { issueApiKey } from '../../server/api-keys.ts';
+import { createOrganization, PLATFORM_ADMIN, type TestOrganization } from '../support/tenancy.ts';
 import { graphql, graphqlData } from './client.ts';
 
 let server: TestApp;
@@ -114,16 +115,30 @@ describe('setPolicy validation', () => {
     }
   });
 
-  it('refuses organization-level settings to a tenant-scoped key, and lets it set its own space', async () => {
+  it('refuses every setting to a key without the admin scope', async () => {
     const tenant = org.tenants[1];
     const before = await storedPolicies();
-    const refused = await graphql(server.baseUrl, SET, { scope: { organizationId: org.id }, key: 'max_width', value: 100 }, tenant.key);
+    const refused = await graphql(server.baseUrl, SET, { scope: { spaceId: tenant.spaceId }, key: 'quality_avif', value: 40 }, tenant.key);
     expect(refused.errors?.[0]?.extensions?.code).toBe('forbidden');
-    const refusedUnset = await graphql(server.baseUrl, UNSET, { scope: { organizationId: org.id }, key: 'quality_webp' }, tenant.key);
+    expect(await storedPolicies()).toEqual(before);
+  });
+
+  it('refuses organization-level settings to a tenant-scoped admin key, and lets it set its own space', async () => {
+    const tenant = org.tenants[1];
+    const tenantAdmin = await issueApiKey(server.platform.pool, PLATFORM_ADMIN, {
+      organizationId: org.id,
+      tenantId: tenant.id,
+      name: 'tenant admin',
+      scopes: ['admin'],
+    });
+    const before = await storedPolicies();
+    const refused = await graphql(server.baseUrl, SET, { scope: { organizationId: org.id }, key: 'max_width', value: 100 }, tenantAdmin.secret);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('forbidden');
+    const refusedUnset = await graphql(server.baseUrl, UNSET, { scope: { organizationId: org.id }, key: 'quality_webp' }, tenantAdmin.secret);
     expect(refusedUnset.errors?.[0]?.extensions?.code).toBe('forbidden');
     expect(await storedPolicies()).toEqual(before);
 
-    await set({ spaceId: tenant.spaceId }, 'quality_avif', 40, tenant.key);
+    await set({ spaceId: tenant.spaceId }, 'quality_avif', 40, tenantAdmin.secret);
     expect((await effective(tenant.spaceId)).quality_avif).toBe(40);
   });
 });

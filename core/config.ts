@@ -33,6 +33,8 @@ export interface AppConfig {
   /** Bind signed URLs to the Host header (off: CDN host names must not break URLs). */
   signingHostBinding: boolean;
   memoryCacheBytes: number;
+  /** In-process budget for recently used originals (new variants of them skip storage). */
+  originalsCacheBytes: number;
   redisCacheTtlSeconds: number;
   maxConcurrentTransforms: number;
   maxQueuedTransforms: number;
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerInProcess: (env.WORKER_MODE ?? 'in-process') === 'in-process',
     signingHostBinding: flag(env, 'SIGNING_HOST_BINDING', false),
     memoryCacheBytes: integer(env, 'MEMORY_CACHE_MB', 256, 0, 65_536) * 1024 * 1024,
+    originalsCacheBytes: integer(env, 'ORIGINALS_CACHE_MB', 128, 0, 65_536) * 1024 * 1024,
     redisCacheTtlSeconds: integer(env, 'REDIS_CACHE_TTL_SECONDS', 3600, 1, 31_536_000),
     maxConcurrentTransforms: integer(env, 'MAX_CONCURRENT_TRANSFORMS', 2, 1, 256),
     maxQueuedTransforms: integer(env, 'MAX_QUEUED_TRANSFORMS', 64, 0, 100_000),

@@ -20,6 +20,7 @@ import type { ObjectStore } from '../core/storage/types.ts';
 import { AssetService } from './assets.ts';
 import { ApiKeyAuthenticator } from './auth.ts';
 import { DeliveryCatalog } from './delivery/catalog.ts';
+import { OriginalSource } from './delivery/originals.ts';
 import { VariantService } from './delivery/variants.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { SigningService } from './signing/service.ts';
@@ -72,6 +73,7 @@ export async function createPlatform(
   const variants = new VariantService({
     workerPool,
     storage,
+    originals: new OriginalSource(storage, { maxBytes: config.originalsCacheBytes }),
     memory,
     shared,
     singleFlight: new SingleFlight(),

@@ -20,7 +20,7 @@ import type { EffectivePolicy, OutputFormat } from '../../core/policy.ts';
 import { StorageNotFoundError, type ObjectStore } from '../../core/storage/types.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AssetVersion } from './catalog.ts';
-import { withOriginalFile } from './original-file.ts';
+import type { OriginalSource } from './originals.ts';
 
 export type CacheLayer = 'hit-memory' | 'hit-redis' | 'hit-storage' | 'miss';
 
@@ -58,6 +58,7 @@ export interface VariantServiceDeps {
   /** Connections that run as imgplane_worker (the registry is server-internal, after access checks). */
   workerPool: pg.Pool;
   storage: ObjectStore;
+  originals: OriginalSource;
   memory: MemoryVariantCache;
   shared: SharedVariantCache | undefined;
   singleFlight: SingleFlight;
@@ -133,7 +134,7 @@ export class VariantService {
     });
   }
 
-  /** Streams the original to a temporary file and transforms it within the limiter's bounds. */
+  /** Transforms the original (from memory or a streamed temp file) within the limiter's bounds. */
   private async render(
     asset: AssetVersion,
     plan: VariantPlan,
@@ -141,12 +142,12 @@ export class VariantService {
     timings: Record<string, number>,
   ): Promise<TransformResult & { transformMs: number }> {
     const fetchStarted = performance.now();
-    return withOriginalFile(this.deps.storage, asset.storageKey, async (originalPath) => {
+    return this.deps.originals.use(asset.storageKey, asset.sizeBytes, async (original) => {
       timings.original = performance.now() - fetchStarted;
       const started = performance.now();
       const result = await this.deps.limiter.run(() =>
         transformImage({
-          input: originalPath,
+          input: original,
           ops: plan.ops,
           encoder: {
             avifEffort: policy.avif_effort,

@@ -75,18 +75,18 @@ const CLAIM_BATCH = `
    limit $1
    for update skip locked`;
 
-const MARK_DELIVERED = 'update imgplane.events set delivered_at = now(), attempts = attempts + 1 where id = any($1::bigint[])';
+const MARK_DELIVERED = 'update imgplane.events set delivered_at = clock_timestamp(), attempts = attempts + 1 where id = any($1::bigint[])';
 
 const MARK_FAILED = `
   update imgplane.events e
-     set attempts = e.attempts + 1, last_error = f.error, available_at = now() + make_interval(secs => f.delay)
+     set attempts = e.attempts + 1, last_error = f.error, available_at = clock_timestamp() + make_interval(secs => f.delay)
     from unnest($1::bigint[], $2::text[], $3::float8[]) as f(id, error, delay)
    where e.id = f.id`;
 
 // Only future times: an event due now is either claimed by a parallel run (which reschedules
 // for its own failures) or newly committed (its trigger has added a job).
 const FIRST_RETRY = `
-  select min(available_at) as next from imgplane.events where delivered_at is null and available_at > now()`;
+  select min(available_at) as next from imgplane.events where delivered_at is null and available_at > clock_timestamp()`;
 
 /** Delivers due events until none is left or the run's bound is reached. */
 export async function dispatchOutbox(

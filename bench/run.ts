@@ -34,8 +34,8 @@ interface Started {
 async function startServer(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', script, ...args],
-    { cwd: REPO_ROOT, env: { ...process.env, ...env, TSX_TSCONFIG_PATH: 'tsconfig.runtime.json' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    ['--import', './runtime/typescript.mjs', script, ...args],
+    { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout! });
   const exited = once(child, 'exit').then(([code]) => {

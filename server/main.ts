@@ -5,7 +5,7 @@
  */
 import './runtime-env.ts';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../core/config.ts';
+import { ConfigError, loadConfig, type AppConfig } from '../core/config.ts';
 import { StorageConfigError } from '../core/storage/types.ts';
 import { applyDatabase } from '../db/apply.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
@@ -13,6 +13,7 @@ import { buildApp } from './app.ts';
 import { loadOrCreateDevMasterKey } from './dev-master-key.ts';
 import { createPlatform } from './platform.ts';
 import { seedDemo } from './seed.ts';
+import { stopOnSignals } from './shutdown-signals.ts';
 import { listenForInvalidations } from './invalidation.ts';
 import { startWorker } from '../worker/runner.ts';
 
@@ -36,6 +37,16 @@ async function main(): Promise<void> {
     });
     databaseUrl = embedded.url;
   }
+  try {
+    await serve(config, databaseUrl, embedded);
+  } catch (error) {
+    // A half-started platform must not leave its embedded PostgreSQL running.
+    await embedded?.stop().catch(() => {});
+    throw error;
+  }
+}
+
+async function serve(config: AppConfig, databaseUrl: string, embedded: EmbeddedDatabase | undefined): Promise<void> {
   await applyDatabase(databaseUrl, { log: say });
   const masterKey = config.masterKey ?? (await loadOrCreateDevMasterKey(config.dataDir));
   const platform = await createPlatform({ ...config, databaseUrl, masterKey });
@@ -50,17 +61,13 @@ async function main(): Promise<void> {
   const address = await app.listen({ host: config.host, port: config.port });
   say(`listening on ${address}`);
 
-  const shutdown = async (signal: string) => {
-    say(`${signal}: shutting down`);
+  stopOnSignals(say, async () => {
     await app.close();
     await worker?.stop();
     await invalidations.close();
     await platform.close();
     await embedded?.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  });
 
   if (config.seedDemo) {
     const demo = await seedDemo(platform, address);
@@ -77,7 +84,7 @@ async function main(): Promise<void> {
   }
 }
 
-function describeStorage(config: ReturnType<typeof loadConfig>): string {
+function describeStorage(config: AppConfig): string {
   const storage = config.storage;
   if (storage.kind === 'local') return `local disk in ${storage.dir}`;
   if (storage.kind === 's3') return `S3 bucket ${storage.bucket}${storage.endpoint ? ` at ${storage.endpoint}` : ''}`;

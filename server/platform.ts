@@ -46,6 +46,8 @@ export interface PlatformOverrides {
   /** Injected clock (seconds since the epoch) for signature expiry and rotation tests. */
   nowSeconds?: () => number;
   usageFlushMs?: number;
+  /** Errors that happen after a response went out (write-behind stores); default: stderr. */
+  logError?: (message: string, error: unknown) => void;
 }
 
 export async function createPlatform(
@@ -83,6 +85,7 @@ export async function createPlatform(
       maxQueued: config.maxQueuedTransforms,
     }),
     metrics,
+    logError: overrides.logError ?? ((message, error) => console.error(`[imgplane] ${message}:`, error)),
   });
   const auth = new ApiKeyAuthenticator(pool, config.authCacheTtlMs);
   const signing = new SigningService({
@@ -107,6 +110,7 @@ export async function createPlatform(
     usage,
     memory,
     async close() {
+      await variants.settled();
       await usage.close().catch(() => {});
       await lock.close();
       await shared?.close();

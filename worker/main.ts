@@ -11,6 +11,7 @@ import { listenForInvalidations } from '../server/invalidation.ts';
 import { createPlatform } from '../server/platform.ts';
 import { loadWorkerConfig } from './config.ts';
 import { startWorker } from './runner.ts';
+import { stopOnSignals } from '../server/shutdown-signals.ts';
 
 const say = (line: string) => console.log(`[imgplane worker] ${line}`);
 
@@ -26,15 +27,12 @@ async function main(): Promise<void> {
   const worker = await startWorker({ platform, config: workerConfig });
   say(`running${workerConfig.webhook ? `; webhooks to ${new URL(workerConfig.webhook.url).origin}` : ''}`);
 
-  const shutdown = async (signal: string) => {
-    say(`${signal}: finishing jobs in progress`);
+  // Stopping lets jobs in progress finish first.
+  stopOnSignals(say, async () => {
     await worker.stop();
     await invalidations.close();
     await platform.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  });
 }
 
 main().catch((error: unknown) => {

@@ -31,7 +31,14 @@ export interface Delivery {
   timings: Record<string, number>;
   /** Encoder CPU spent on this request (0 unless it rendered the variant). */
   transformMs: number;
+  /**
+   * Settles once a newly rendered variant is in storage and the registry (never rejects: a failed
+   * store is logged and the variant is simply rendered again later). Already settled for hits.
+   */
+  persisted: Promise<void>;
 }
+
+const SETTLED: Promise<void> = Promise.resolve();
 
 export interface VariantPlan {
   ops: TransformOps;
@@ -65,6 +72,8 @@ export interface VariantServiceDeps {
   lock: KeyedLock;
   limiter: TransformLimiter;
   metrics: Metrics;
+  /** Where failures of the write-behind store go (the variant was already served). */
+  logError: (message: string, error: unknown) => void;
 }
 
 interface RegistryRow {
@@ -77,7 +86,15 @@ const strongEtag = (contentHash: string) => `"${contentHash}"`;
 const sha256Hex = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 export class VariantService {
+  /** Stores still running after their response went out; `settled()` waits for them. */
+  private readonly pending = new Set<Promise<void>>();
+
   constructor(private readonly deps: VariantServiceDeps) {}
+
+  /** Resolves when every variant rendered so far is stored and registered (shutdown, tests). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
 
   /** The memory-cache hit path: synchronous, so a hit costs no await at all. */
   fromMemory(key: string): CachedVariant | undefined {
@@ -91,7 +108,7 @@ export class VariantService {
   async deliver(asset: AssetVersion, plan: VariantPlan, policy: EffectivePolicy): Promise<Delivery> {
     const key = this.keyFor(asset, plan);
     const hit = this.fromMemory(key);
-    if (hit) return { variant: hit, layer: 'hit-memory', timings: {}, transformMs: 0 };
+    if (hit) return { variant: hit, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
     return this.deps.singleFlight.run(key, () => this.slowPath(key, asset, plan, policy));
   }
 
@@ -110,28 +127,45 @@ export class VariantService {
       const body = await timed('storage', () => this.deps.storage.getBuffer(asset.storageKey));
       const variant = { body, contentType: CONTENT_TYPES[plan.ops.format], etag: strongEtag(asset.contentHash) };
       this.remember(key, variant, false);
-      return { variant, layer: 'hit-storage', timings, transformMs: 0 };
+      return { variant, layer: 'hit-storage', timings, transformMs: 0, persisted: SETTLED };
     }
 
     const shared = this.deps.shared && (await timed('redis', () => this.deps.shared!.get(key)));
     if (shared) {
       this.deps.memory.set(key, shared);
-      return { variant: shared, layer: 'hit-redis', timings, transformMs: 0 };
+      return { variant: shared, layer: 'hit-redis', timings, transformMs: 0, persisted: SETTLED };
     }
 
     // The registry is read under the lock: uncontended it costs nothing, and when another process
     // is rendering this variant we wait for it and find its result instead of rendering it again.
-    return this.deps.lock.withLock(key, async () => {
-      const stored = await timed('registry', () => this.fromRegistry(asset, key));
-      if (stored) {
-        this.remember(key, stored, true);
-        return { variant: stored, layer: 'hit-storage' as const, timings, transformMs: 0 };
-      }
-      const rendered = await this.render(asset, plan, policy, timings);
-      const variant = await timed('store', () => this.persist(key, asset, plan, rendered));
-      this.remember(key, variant, true);
-      return { variant, layer: 'miss' as const, timings, transformMs: rendered.transformMs };
-    });
+    // A new variant is answered as soon as it is rendered; storing and registering it happen after
+    // (write-behind), still under the lock, so other processes wait for the stored result.
+    const answered = Promise.withResolvers<Delivery>();
+    this.deps.lock
+      .withLock(key, async () => {
+        const stored = await timed('registry', () => this.fromRegistry(asset, key));
+        if (stored) {
+          this.remember(key, stored, true);
+          answered.resolve({ variant: stored, layer: 'hit-storage', timings, transformMs: 0, persisted: SETTLED });
+          return;
+        }
+        const rendered = await this.render(asset, plan, policy, timings);
+        const contentHash = sha256Hex(rendered.data);
+        const variant = { body: rendered.data, contentType: rendered.contentType, etag: strongEtag(contentHash) };
+        this.remember(key, variant, true);
+        const persisted = this.track(this.persist(key, asset, plan, rendered, contentHash));
+        answered.resolve({ variant, layer: 'miss', timings, transformMs: rendered.transformMs, persisted });
+        await persisted;
+      })
+      .catch(answered.reject); // after an answer this is a no-op: persist failures never reject
+    return answered.promise;
+  }
+
+  private track(storing: Promise<void>): Promise<void> {
+    const persisted = storing.catch((error: unknown) => this.deps.logError('storing a rendered variant failed', error));
+    this.pending.add(persisted);
+    void persisted.finally(() => this.pending.delete(persisted));
+    return persisted;
   }
 
   /** Transforms the original (from memory or a streamed temp file) within the limiter's bounds. */
@@ -175,8 +209,8 @@ export class VariantService {
     asset: AssetVersion,
     plan: VariantPlan,
     rendered: TransformResult & { transformMs: number },
-  ): Promise<CachedVariant> {
-    const contentHash = sha256Hex(rendered.data);
+    contentHash: string,
+  ): Promise<void> {
     const storageKey = `variants/${asset.organizationId}/${key}.${FILE_EXTENSIONS[rendered.format]}`;
     await this.deps.storage.put(storageKey, rendered.data, { contentType: rendered.contentType, sha256: contentHash });
     await this.deps.workerPool.query('select 1 from imgplane.register_variant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
@@ -193,7 +227,6 @@ export class VariantService {
       rendered.height,
       Math.round(rendered.transformMs),
     ]);
-    return { body: rendered.data, contentType: rendered.contentType, etag: strongEtag(contentHash) };
   }
 
   private async fromRegistry(asset: AssetVersion, key: string): Promise<CachedVariant | undefined> {

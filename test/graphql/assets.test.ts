@@ -157,6 +157,7 @@ describe('read-only views of an asset', () => {
   it('shows its versions and the variants generated from it', async () => {
     const variant = await fetch(assets[0]!.original.replace(/original\.jpg$/, 'w_64.webp'));
     expect(variant.status).toBe(200);
+    await server.platform.variants.settled(); // registered after the response (write-behind)
     const data = await graphqlData<{ assetByRowId: { versions: { nodes: unknown[] }; derivedAssets: { nodes: unknown[] } } }>(
       server.baseUrl,
       `query($id: UUID!) { assetByRowId(rowId: $id) {

@@ -48,6 +48,7 @@ export async function seedTenantContent(server: TestApp, org: TestOrganization, 
   const ops = `w_${nextVariantWidth++}`;
   const variant = await fetch(asset.urls.original.replace(/original\.jpg$/, `${ops}.jpg`));
   expect(variant.status).toBe(200);
+  await server.platform.variants.settled(); // the variant's registry row is written after the response
 
   await setPolicy(server.platform, { organizationId: org.id, tenantId: tenant.id, spaceId: tenant.spaceId }, 'max_width', 2000);
   await withClaims(server.platform.pool, PLATFORM_ADMIN, async (client) => {

@@ -69,6 +69,7 @@ describe('Redis stopped mid-test', () => {
     };
 
     expect((await timedOk(url('w_101'))).layer).toBe('miss');
+    await platform.variants.settled(); // stored after the response (write-behind)
     expect((await belowMemory('w_101')).layer).toBe('hit-redis');
 
     proxy.cut();
@@ -77,6 +78,7 @@ describe('Redis stopped mid-test', () => {
     expect(degraded.ms).toBeLessThan(1_500);
     expect((await timedOk(url('w_102'))).layer).toBe('miss');
     expect((await timedOk(url('w_102'))).layer).toBe('hit-memory');
+    await platform.variants.settled();
     expect((await belowMemory('w_102')).layer).toBe('hit-storage');
 
     proxy.restore();
@@ -101,7 +103,9 @@ describe('storage server stopped mid-test', () => {
 
   beforeAll(async () => {
     s3 = await startS3Server();
-    scenario = await startScenario({ storage: s3StorageConfig(s3) });
+    // No originals cache: this is about a transform that must read its original from storage (with
+    // the cache, originals read before the outage keep being transformed, which is the point of it).
+    scenario = await startScenario({ storage: s3StorageConfig(s3), config: { originalsCacheBytes: 0 } });
   });
   afterAll(async () => {
     await scenario?.server.close();

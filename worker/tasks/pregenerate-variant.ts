@@ -72,6 +72,8 @@ export async function pregenerateVariant(platform: Platform, job: PregenerateVar
     source: { format: asset.format, hasAlpha: asset.hasAlpha, frames: asset.frames },
   });
   const delivery = await platform.variants.deliver(asset, plan, space.policy);
+  // The job is done when the variant is stored, not merely rendered.
+  await delivery.persisted;
   return delivery.layer;
 }
 

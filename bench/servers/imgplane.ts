@@ -3,6 +3,7 @@
  * (createPlatform + buildApp), a fresh organisation, and the benchmark image uploaded through the
  * API. Prints one JSON line `{ port, base }` when ready.
  */
+import '../../server/runtime-env.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -12,7 +12,7 @@ import type { ImageFacts } from '../core/ingest/types.ts';
 import { resolvePolicy, type EffectivePolicy } from '../core/policy.ts';
 import type { ObjectStore } from '../core/storage/types.ts';
 import { FILE_EXTENSIONS } from './delivery/variants.ts';
-import { withClaims, type Claims } from './request-role.ts';
+import { WORKER, withClaims, type Claims } from './request-role.ts';
 import type { ReceivedUpload } from './uploads/receive.ts';
 
 export interface SpaceForUpload {
@@ -248,9 +248,21 @@ export class AssetService {
         return result;
       });
     } catch (error) {
-      if (putByUs) await this.storage.delete(storageKey).catch(() => {});
+      if (putByUs) await this.removeUnreferenced(storageKey);
       throw error;
     }
+  }
+
+  /**
+   * Removes an original this upload stored, unless a committed version refers to it: originals are
+   * content-addressed per organisation, so a concurrent upload of the same bytes may have relied
+   * on this object instead of writing its own.
+   */
+  private async removeUnreferenced(storageKey: string): Promise<void> {
+    const referenced = await withClaims(this.pool, WORKER, (client) =>
+      client.query('select 1 from imgplane.asset_versions where storage_key = $1 limit 1', [storageKey]),
+    ).then((result) => (result.rowCount ?? 0) > 0, () => true);
+    if (!referenced) await this.storage.delete(storageKey).catch(() => {});
   }
 
 }

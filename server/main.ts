@@ -6,6 +6,7 @@
 import './runtime-env.ts';
 import path from 'node:path';
 import { ConfigError, loadConfig, type AppConfig } from '../core/config.ts';
+import { ImgplaneError } from '../core/errors.ts';
 import { StorageConfigError } from '../core/storage/types.ts';
 import { applyDatabase } from '../db/apply.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
@@ -96,7 +97,8 @@ function redact(url: string): string {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof StorageConfigError) {
+  // Our own errors say what is wrong (a setting, an unreachable store): their message is enough.
+  if (error instanceof ConfigError || error instanceof StorageConfigError || error instanceof ImgplaneError) {
     console.error(`[imgplane] cannot start: ${error.message}`);
   } else {
     console.error('[imgplane] cannot start:', error);

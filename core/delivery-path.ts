@@ -22,7 +22,7 @@ const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const VERSION = /^v([1-9][0-9]{0,8})$/;
 const FILE = /^([^.]+)\.([a-z0-9]{1,5})$/;
-export const DELIVERY_PATH_SHAPE = '/v1/{pub|priv}/{org}/{tenant}/{space}/img/{assetId}/v{version}/{ops}.{ext}';
+const DELIVERY_PATH_SHAPE = '/v1/{pub|priv}/{org}/{tenant}/{space}/img/{assetId}/v{version}/{ops}.{ext}';
 
 function invalid(message: string, segment: string): ImgplaneError {
   return new ImgplaneError('bad_request', message, { detail: { segment, expected: DELIVERY_PATH_SHAPE } });
@@ -58,8 +58,4 @@ export function parseDeliveryPath(pathname: string): DeliveryPath {
     ops: fileMatch[1] as string,
     extension: fileMatch[2] as string,
   };
-}
-
-export function deliveryPath(parts: Omit<DeliveryPath, 'extension' | 'ops'> & { ops: string; extension: string }): string {
-  return `/v1/${parts.access}/${parts.org}/${parts.tenant}/${parts.space}/img/${parts.assetId}/v${parts.version}/${parts.ops}.${parts.extension}`;
 }

@@ -10,7 +10,7 @@ export const OUTPUT_FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Input formats we can decode (sharp's names). SVG is further gated by `allow_svg`. */
-export const INPUT_FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg'] as const;
+const INPUT_FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 export interface EffectivePolicy {

@@ -9,7 +9,7 @@ import { forbidden } from '../core/errors.ts';
 import type { Scope } from './auth.ts';
 import { withClaims, type Claims } from './request-role.ts';
 
-export const API_KEY_PREFIX = 'imgp_live_';
+const API_KEY_PREFIX = 'imgp_live_';
 
 export interface NewApiKey {
   organizationId: string | null;
@@ -26,7 +26,7 @@ export interface IssuedApiKey {
   secret: string;
 }
 
-export function generateApiKeySecret(): { keyId: string; secret: string; secretHash: string } {
+function generateApiKeySecret(): { keyId: string; secret: string; secretHash: string } {
   const keyId = randomBytes(8).toString('hex');
   const secret = `${API_KEY_PREFIX}${keyId}_${randomBytes(32).toString('hex')}`;
   return { keyId, secret, secretHash: createHash('sha256').update(secret).digest('hex') };

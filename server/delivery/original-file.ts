@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from '../../core/storage/types.ts';
 
-export const ORIGINALS_TEMP_DIR = path.join(tmpdir(), 'imgplane-originals');
+const ORIGINALS_TEMP_DIR = path.join(tmpdir(), 'imgplane-originals');
 
 export async function withOriginalFile<T>(
   storage: ObjectStore,

@@ -20,6 +20,7 @@ import type { ObjectStore } from '../core/storage/types.ts';
 import { AssetService } from './assets.ts';
 import { ApiKeyAuthenticator } from './auth.ts';
 import { DeliveryCatalog } from './delivery/catalog.ts';
+import { VariantAccessRecorder } from './delivery/access-recorder.ts';
 import { OriginalSource } from './delivery/originals.ts';
 import { VariantService } from './delivery/variants.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -38,6 +39,7 @@ export interface Platform {
   assets: AssetService;
   signing: SigningService;
   usage: UsageRecorder;
+  access: VariantAccessRecorder;
   memory: MemoryVariantCache;
   close(): Promise<void>;
 }
@@ -72,6 +74,7 @@ export async function createPlatform(
   const memory = new MemoryVariantCache({ maxBytes: config.memoryCacheBytes });
   const catalog = new DeliveryCatalog(pool, config.metadataCacheTtlMs);
   const usage = new UsageRecorder(pool, overrides.usageFlushMs ?? 5_000);
+  const access = new VariantAccessRecorder(workerPool, overrides.usageFlushMs ?? 5_000);
   const variants = new VariantService({
     workerPool,
     storage,
@@ -108,10 +111,12 @@ export async function createPlatform(
     assets: new AssetService(pool, storage),
     signing,
     usage,
+    access,
     memory,
     async close() {
       await variants.settled();
       await usage.close().catch(() => {});
+      await access.close().catch(() => {});
       await lock.close();
       await shared?.close();
       redis?.disconnect();

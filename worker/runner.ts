@@ -5,6 +5,7 @@
  */
 import { makeWorkerUtils, parseCronItems, run, type TaskList } from 'graphile-worker';
 import type { Platform } from '../server/platform.ts';
+import { VARIANT_LIFECYCLE_TASK, variantLifecycleTask } from './tasks/variant-lifecycle.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
 import { invalidationConsumer } from './consumers/invalidation.ts';
 import { presetPregenerationConsumer, type EnqueueJob } from './consumers/preset-pregeneration.ts';
@@ -44,6 +45,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     const taskList: TaskList = {
       [OUTBOX_DISPATCH_TASK]: outboxDispatchTask(platform.pool, outboxConsumers(platform, config, utils.addJob)),
       [PREGENERATE_VARIANT_TASK]: pregenerateVariantTask(platform),
+      [VARIANT_LIFECYCLE_TASK]: variantLifecycleTask(platform),
     };
     const runner = await run({
       pgPool: platform.pool,
@@ -55,6 +57,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
           match: '* * * * *',
           identifier: 'outbox_dispatch_sweep',
           options: { backfillPeriod: 0, jobKey: OUTBOX_DISPATCH_JOB_KEY, maxAttempts: 1 },
+        },
+        // Daily, at a quiet hour: tier idle variants down and prune never-served ones.
+        {
+          task: VARIANT_LIFECYCLE_TASK,
+          match: '17 3 * * *',
+          identifier: 'variant_lifecycle_daily',
+          options: { backfillPeriod: 0, maxAttempts: 1 },
         },
       ]),
       concurrency: CONCURRENCY,

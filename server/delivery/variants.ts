@@ -25,6 +25,8 @@ import type { OriginalSource } from './originals.ts';
 export type CacheLayer = 'hit-memory' | 'hit-redis' | 'hit-storage' | 'miss';
 
 export interface Delivery {
+  /** The variant's key in the registry and every cache. */
+  variantKey: string;
   variant: CachedVariant;
   layer: CacheLayer;
   /** Stage → milliseconds, for Server-Timing. */
@@ -108,7 +110,7 @@ export class VariantService {
   async deliver(asset: AssetVersion, plan: VariantPlan, policy: EffectivePolicy): Promise<Delivery> {
     const key = this.keyFor(asset, plan);
     const hit = this.fromMemory(key);
-    if (hit) return { variant: hit, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
+    if (hit) return { variantKey: key, variant: hit, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
     return this.deps.singleFlight.run(key, () => this.slowPath(key, asset, plan, policy));
   }
 
@@ -127,13 +129,13 @@ export class VariantService {
       const body = await timed('storage', () => this.deps.storage.getBuffer(asset.storageKey));
       const variant = { body, contentType: CONTENT_TYPES[plan.ops.format], etag: strongEtag(asset.contentHash) };
       this.remember(key, variant, false);
-      return { variant, layer: 'hit-storage', timings, transformMs: 0, persisted: SETTLED };
+      return { variantKey: key, variant, layer: 'hit-storage', timings, transformMs: 0, persisted: SETTLED };
     }
 
     const shared = this.deps.shared && (await timed('redis', () => this.deps.shared!.get(key)));
     if (shared) {
       this.deps.memory.set(key, shared);
-      return { variant: shared, layer: 'hit-redis', timings, transformMs: 0, persisted: SETTLED };
+      return { variantKey: key, variant: shared, layer: 'hit-redis', timings, transformMs: 0, persisted: SETTLED };
     }
 
     // The registry is read under the lock: uncontended it costs nothing, and when another process
@@ -146,7 +148,7 @@ export class VariantService {
         const stored = await timed('registry', () => this.fromRegistry(asset, key));
         if (stored) {
           this.remember(key, stored, true);
-          answered.resolve({ variant: stored, layer: 'hit-storage', timings, transformMs: 0, persisted: SETTLED });
+          answered.resolve({ variantKey: key, variant: stored, layer: 'hit-storage', timings, transformMs: 0, persisted: SETTLED });
           return;
         }
         const rendered = await this.render(asset, plan, policy, timings);
@@ -154,7 +156,7 @@ export class VariantService {
         const variant = { body: rendered.data, contentType: rendered.contentType, etag: strongEtag(contentHash) };
         this.remember(key, variant, true);
         const persisted = this.track(this.persist(key, asset, plan, rendered, contentHash));
-        answered.resolve({ variant, layer: 'miss', timings, transformMs: rendered.transformMs, persisted });
+        answered.resolve({ variantKey: key, variant, layer: 'miss', timings, transformMs: rendered.transformMs, persisted });
         await persisted;
       })
       .catch(answered.reject); // after an answer this is a no-op: persist failures never reject

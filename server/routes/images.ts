@@ -12,6 +12,7 @@ import type { DeliveryCatalog } from '../delivery/catalog.ts';
 import type { Delivery, VariantService } from '../delivery/variants.ts';
 import type { Metrics } from '../metrics.ts';
 import type { UsageRecorder } from '../usage.ts';
+import type { VariantAccessRecorder } from '../delivery/access-recorder.ts';
 
 /** Verifies `?exp=&kid=&sig=` of a private URL; answers the claims the signing key grants. */
 export interface SignedUrlVerifier {
@@ -23,6 +24,7 @@ export interface ImageRouteDeps {
   catalog: DeliveryCatalog;
   variants: VariantService;
   usage: UsageRecorder;
+  access: VariantAccessRecorder;
   metrics: Metrics;
   signatures: SignedUrlVerifier;
 }
@@ -67,6 +69,7 @@ async function serveImage(deps: ImageRouteDeps, request: FastifyRequest, reply: 
   const delivery = await deps.variants.deliver(asset, plan, space.policy);
 
   deps.metrics.deliveries.inc({ cache: delivery.layer });
+  deps.access.record(asset.assetId, delivery.variantKey);
   deps.usage.record(space, {
     request_count: 1,
     bandwidth_bytes: request.method === 'HEAD' ? 0 : delivery.variant.body.length,

@@ -1,0 +1,51 @@
+/**
+ * Counters kept in memory on the hot path and written in batches, so a request never writes to
+ * the database. A batch that fails to write is merged back and goes out with the next one.
+ */
+export interface CounterRow<Key, Counts> {
+  key: Key;
+  counts: Counts;
+}
+
+export class BatchedCounters<Key, Counts extends { [Name in keyof Counts]: number }> {
+  private pending = new Map<string, CounterRow<Key, Counts>>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly write: (rows: CounterRow<Key, Counts>[]) => Promise<void>,
+    private readonly zero: () => Counts,
+    flushIntervalMs: number,
+  ) {
+    this.timer = setInterval(() => void this.flush().catch(() => {}), flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Adds `counts` to the row `id` (created from `key` on first use). */
+  add(id: string, key: Key, counts: Partial<Counts>): void {
+    let row = this.pending.get(id);
+    if (!row) {
+      row = { key, counts: this.zero() };
+      this.pending.set(id, row);
+    }
+    for (const [name, value] of Object.entries(counts) as [keyof Counts, number][]) {
+      (row.counts[name] as number) += value;
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    try {
+      await this.write([...batch.values()]);
+    } catch (error) {
+      for (const [id, row] of batch) this.add(id, row.key, row.counts);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

@@ -114,3 +114,8 @@ export function decodeKey(raw: string): Buffer {
   if (key.length !== 32) throw new ConfigError('IMGPLANE_MASTER_KEY must decode to exactly 32 bytes (base64 or hex)');
   return key;
 }
+
+/** A connection URL safe to print: the password replaced by ***. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+}

@@ -4,6 +4,7 @@
  * Pure: it names the first thing that is wrong, as a 400 (404 for a path that is not ours at all).
  */
 import { ImgplaneError } from './errors.ts';
+import { isUuid } from './uuid.ts';
 
 export type DeliveryAccess = 'pub' | 'priv';
 
@@ -19,7 +20,6 @@ export interface DeliveryPath {
 }
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const VERSION = /^v([1-9][0-9]{0,8})$/;
 const FILE = /^([^.]+)\.([a-z0-9]{1,5})$/;
 const DELIVERY_PATH_SHAPE = '/v1/{pub|priv}/{org}/{tenant}/{space}/img/{assetId}/v{version}/{ops}.{ext}';
@@ -43,7 +43,7 @@ export function parseDeliveryPath(pathname: string): DeliveryPath {
   }
   if (img !== 'img') throw invalid(`expected "img" after the space, got "${img}"`, img ?? '');
   const normalisedId = (assetId ?? '').toLowerCase();
-  if (!UUID.test(normalisedId)) throw invalid(`invalid asset id "${assetId}" (a UUID)`, assetId ?? '');
+  if (!isUuid(normalisedId)) throw invalid(`invalid asset id "${assetId}" (a UUID)`, assetId ?? '');
   const versionMatch = VERSION.exec(version ?? '');
   if (!versionMatch) throw invalid(`invalid version "${version}" (v1, v2, ...)`, version ?? '');
   const fileMatch = FILE.exec(file);

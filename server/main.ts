@@ -5,7 +5,7 @@
  */
 import './runtime-env.ts';
 import path from 'node:path';
-import { ConfigError, loadConfig, type AppConfig } from '../core/config.ts';
+import { ConfigError, loadConfig, redactUrl, type AppConfig } from '../core/config.ts';
 import { ImgplaneError } from '../core/errors.ts';
 import { StorageConfigError } from '../core/storage/types.ts';
 import { applyDatabase } from '../db/apply.ts';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (databaseUrl) {
-    say(`database: ${redact(databaseUrl)}`);
+    say(`database: ${redactUrl(databaseUrl)}`);
   } else {
     const dataDir = path.join(config.dataDir, 'postgres');
     say(`database: embedded PostgreSQL in ${dataDir} (set DATABASE_URL to use your own)`);
@@ -52,7 +52,7 @@ async function serve(config: AppConfig, databaseUrl: string, embedded: EmbeddedD
   const masterKey = config.masterKey ?? (await loadOrCreateDevMasterKey(config.dataDir));
   const platform = await createPlatform({ ...config, databaseUrl, masterKey });
   say(`storage: ${describeStorage(config)}`);
-  say(`cache and lock: ${config.redisUrl ? `Redis ${redact(config.redisUrl)} + in-process` : 'in-process (set REDIS_URL to share across instances)'}`);
+  say(`cache and lock: ${config.redisUrl ? `Redis ${redactUrl(config.redisUrl)} + in-process` : 'in-process (set REDIS_URL to share across instances)'}`);
 
   // Changes made by other processes reach this one's caches through the outbox's NOTIFY.
   const invalidations = await listenForInvalidations(platform);
@@ -92,9 +92,6 @@ function describeStorage(config: AppConfig): string {
   return `MinIO bucket ${storage.bucket} at ${storage.endPoint}`;
 }
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
-}
 
 main().catch((error: unknown) => {
   // Our own errors say what is wrong (a setting, an unreachable store): their message is enough.

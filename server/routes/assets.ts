@@ -1,6 +1,7 @@
 /** Upload, new version, read and soft delete of originals: /v1/spaces/{id}/assets and /v1/assets/{id}. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../../core/errors.ts';
+import { isUuid } from '../../core/uuid.ts';
 import { parseUploadOptions, type AssetService } from '../assets.ts';
 import { requireScope, type ApiKeyAuthenticator } from '../auth.ts';
 import type { DeliveryCatalog } from '../delivery/catalog.ts';
@@ -18,11 +19,9 @@ export interface AssetRouteDeps {
   publicBaseUrl: string | undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function uuidParam(request: FastifyRequest, name: string): string {
   const value = (request.params as Record<string, string>)[name] ?? '';
-  if (!UUID.test(value)) throw badRequest(`${name} must be a UUID, got "${value}"`);
+  if (!isUuid(value)) throw badRequest(`${name} must be a UUID, got "${value}"`);
   return value.toLowerCase();
 }
 

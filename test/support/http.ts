@@ -1,10 +1,10 @@
 /** Small HTTP helpers for integration tests (Node's fetch, real sockets). */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CORPUS_DIR } from '../../core/pipeline/testing.ts';
 
 /** The shared edge-case corpus, beside the repository (never copied into it). */
-export const CORPUS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/corpus');
+export { CORPUS_DIR };
 
 export async function corpusFile(name: string): Promise<Buffer> {
   return readFile(path.join(CORPUS_DIR, name));

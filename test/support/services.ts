@@ -7,6 +7,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { redactUrl } from '../../core/config.ts';
 import { startEmbeddedPostgres } from '../../db/embedded.ts';
 
 export interface TestDatabase {
@@ -26,7 +27,7 @@ const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 export async function acquireTestDatabase(): Promise<TestDatabase> {
   const forceEmbedded = process.env.TEST_DATABASE === 'embedded';
   const given = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (given && !forceEmbedded) return { url: given, source: `given database ${redact(given)}`, release: async () => {} };
+  if (given && !forceEmbedded) return { url: given, source: `given database ${redactUrl(given)}`, release: async () => {} };
   if (!forceEmbedded && (await answers('127.0.0.1', 5432))) return freshDatabaseOn(LOCAL_SERVER);
   const cluster = await startEmbeddedPostgres({
     dataDir: path.join(tmpdir(), `imgplane-test-pg-${process.pid}-${randomBytes(3).toString('hex')}`),
@@ -79,6 +80,3 @@ function answers(host: string, port: number): Promise<boolean> {
   });
 }
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
-}

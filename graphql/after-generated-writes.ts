@@ -2,7 +2,7 @@
  * What follows a generated create, update or delete mutation once its SQL has run:
  * - An update that matched no row (missing, or hidden by RLS) is an error, as a delete that
  *   matches nothing already is; otherwise the client would get `null` and no hint why.
- * - Delivery caches what spaces and assets look like (server/delivery/catalog.ts): a change to
+ * - Delivery caches what spaces and assets look like (platform/delivery/catalog.ts): a change to
  *   an organization, tenant, space (status, slugs), preset or asset (access) evicts those entries
  *   on this instance at once. Custom mutations evict in their own plans.
  */

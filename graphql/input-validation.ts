@@ -9,7 +9,7 @@ import type { GrafastInputFieldConfig, InputObjectFieldApplyResolver } from 'pos
 import { badRequest } from '../core/errors.ts';
 import { PRESET_NAME } from '../core/ops/grammar.ts';
 import { parsedOpsFromJson } from '../core/ops/index.ts';
-import { parseUploadOptions } from '../server/assets.ts';
+import { parseUploadOptions } from '../platform/assets/asset-service.ts';
 
 /** Throws on an invalid value; returns what to store. */
 type Rule = (value: unknown) => unknown;

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { postgraphile } from 'postgraphile';
 import { grafserv } from 'postgraphile/grafserv/fastify/v5';
-import type { Platform } from '../server/platform.ts';
+import type { Platform } from '../platform/platform.ts';
 import { graphqlServerPreset } from './preset.ts';
 import { authenticateGraphqlRequest } from './request-context.ts';
 

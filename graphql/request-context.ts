@@ -6,10 +6,10 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ImgplaneError } from '../core/errors.ts';
-import type { ApiKeyAuthenticator } from '../server/auth.ts';
-import { baseUrlFor } from '../server/base-url.ts';
-import type { Platform } from '../server/platform.ts';
-import { ANONYMOUS, pgSettingsFor, type Claims } from '../server/request-role.ts';
+import type { ApiKeyAuthenticator } from '../platform/keys/api-key-authenticator.ts';
+import { baseUrlFor } from '../platform/base-url.ts';
+import type { Platform } from '../platform/platform.ts';
+import { ANONYMOUS, pgSettingsFor, type Claims } from '../platform/request-context.ts';
 
 /** The platform services custom mutations call. */
 export type GraphqlServices = Pick<Platform, 'pool' | 'auth' | 'signing' | 'catalog' | 'assets'>;

@@ -1,15 +1,20 @@
 /** The Fastify application: routes over an already-built Platform. */
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { mountGraphql } from '../graphql/mount.ts';
 import { installErrorHandler } from './error-handler.ts';
-import type { Platform } from './platform.ts';
+import type { Platform } from '../platform/platform.ts';
 import { registerAssetRoutes } from './routes/assets.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerImageRoutes } from './routes/images.ts';
 import { registerSigningRoutes } from './routes/signing.ts';
 
-export async function buildApp(platform: Platform): Promise<FastifyInstance> {
+/**
+ * Something mounted beside the REST routes, such as the GraphQL control plane. The shells never
+ * import each other, so the entry points (and test support) pass it in.
+ */
+export type AppExtension = (app: FastifyInstance, platform: Platform) => Promise<void>;
+
+export async function buildApp(platform: Platform, extensions: readonly AppExtension[] = []): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: platform.config.logLevel,
@@ -34,6 +39,6 @@ export async function buildApp(platform: Platform): Promise<FastifyInstance> {
   registerImageRoutes(app, { ...platform, signatures: platform.signing });
   registerAssetRoutes(app, { ...platform, publicBaseUrl: platform.config.publicBaseUrl });
   registerSigningRoutes(app, { ...platform, publicBaseUrl: platform.config.publicBaseUrl });
-  await mountGraphql(app, platform);
+  for (const extend of extensions) await extend(app, platform);
   return app;
 }

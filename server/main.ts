@@ -3,7 +3,7 @@
  * local-disk storage, in-process cache, lock and worker, a seeded demo), or, with DATABASE_URL,
  * REDIS_URL and STORAGE=s3|minio, one server process of a scaled-out deployment.
  */
-import './runtime-env.ts';
+import '../platform/runtime-env.ts';
 import path from 'node:path';
 import { ConfigError, loadConfig, redactUrl, type AppConfig } from '../core/config.ts';
 import { ImgplaneError } from '../core/errors.ts';
@@ -11,11 +11,12 @@ import { StorageConfigError } from '../core/storage/types.ts';
 import { applyDatabase } from '../db/apply.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
 import { buildApp } from './app.ts';
-import { loadOrCreateDevMasterKey } from './dev-master-key.ts';
-import { createPlatform } from './platform.ts';
-import { seedDemo } from './seed.ts';
-import { stopOnSignals } from './shutdown-signals.ts';
-import { listenForInvalidations } from './invalidation.ts';
+import { mountGraphql } from '../graphql/mount.ts';
+import { loadOrCreateDevMasterKey } from '../platform/dev-master-key.ts';
+import { createPlatform } from '../platform/platform.ts';
+import { seedDemo } from '../platform/demo-seed.ts';
+import { stopOnSignals } from '../core/shutdown-signals.ts';
+import { listenForInvalidations } from '../platform/invalidation.ts';
 import { startWorker } from '../worker/runner.ts';
 
 const say = (line: string) => console.log(`[imgplane] ${line}`);
@@ -56,7 +57,7 @@ async function serve(config: AppConfig, databaseUrl: string, embedded: EmbeddedD
 
   // Changes made by other processes reach this one's caches through the outbox's NOTIFY.
   const invalidations = await listenForInvalidations(platform);
-  const app = await buildApp(platform);
+  const app = await buildApp(platform, [mountGraphql]);
   const worker = config.workerInProcess ? await startWorker({ platform }) : undefined;
   say(`worker: ${worker ? 'in-process (WORKER_MODE=external and `npm run worker` to scale it out)' : 'external (npm run worker)'}`);
   const address = await app.listen({ host: config.host, port: config.port });

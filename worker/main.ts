@@ -3,15 +3,15 @@
  * off the servers (WORKER_MODE other than in-process). Needs DATABASE_URL: it joins the servers'
  * database, storage and caches, configured by the same environment variables.
  */
-import '../server/runtime-env.ts';
+import '../platform/runtime-env.ts';
 import { ConfigError, loadConfig } from '../core/config.ts';
 import { StorageConfigError } from '../core/storage/types.ts';
 import { applyDatabase } from '../db/apply.ts';
-import { listenForInvalidations } from '../server/invalidation.ts';
-import { createPlatform } from '../server/platform.ts';
+import { listenForInvalidations } from '../platform/invalidation.ts';
+import { createPlatform } from '../platform/platform.ts';
 import { loadWorkerConfig } from './config.ts';
 import { startWorker } from './runner.ts';
-import { stopOnSignals } from '../server/shutdown-signals.ts';
+import { stopOnSignals } from '../core/shutdown-signals.ts';
 
 const say = (line: string) => console.log(`[imgplane worker] ${line}`);
 

@@ -4,7 +4,7 @@
  * and as `npm run worker`; several instances may run against one database.
  */
 import { makeWorkerUtils, parseCronItems, run, type TaskList } from 'graphile-worker';
-import type { Platform } from '../server/platform.ts';
+import type { Platform } from '../platform/platform.ts';
 import { VARIANT_LIFECYCLE_TASK, variantLifecycleTask } from './tasks/variant-lifecycle.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
 import { invalidationConsumer } from './consumers/invalidation.ts';

@@ -1,5 +1,5 @@
 /**
- * Every file of the shared corpus (../shared/corpus/README.md) against its expected outcome:
+ * Every file of the corpus (test/fixtures/corpus/README.md) against its expected outcome:
  * accepted files yield facts and survive several transforms with the promised properties;
  * rejected files get the promised 4xx without being decoded where the README says so.
  */

@@ -8,8 +8,8 @@ import { NEUTRAL_OPS } from '../ops/plan.ts';
 import type { TransformOps } from '../ops/types.ts';
 import type { EncoderSettings, TransformLimits, TransformRequest } from './types.ts';
 
-/** The shared test corpus sits beside the repository, in CI too. */
-export const CORPUS_DIR = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+/** The edge-case corpus, inside the repository (test/fixtures/corpus/README.md says what each file must get). */
+export const CORPUS_DIR = fileURLToPath(new URL('../../test/fixtures/corpus/', import.meta.url));
 export const corpusFile = (name: string): string => `${CORPUS_DIR}${name}`;
 
 /** Fast encoder settings: AVIF effort 2 is ten times cheaper than sharp's default. */

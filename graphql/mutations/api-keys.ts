@@ -1,7 +1,7 @@
 /** createApiKey (returns the secret once) and revokeApiKey. */
 import { access } from 'postgraphile/grafast';
 import { extendSchema, gql } from 'postgraphile/utils';
-import { createApiKey, revokeApiKey, type CreateApiKeyInput } from '../services/api-keys.ts';
+import { createApiKey, revokeApiKey, type CreateApiKeyInput } from '../../platform/keys/api-key-admin.ts';
 import { serviceMutations } from './call-service.ts';
 
 export const ApiKeyMutationsPlugin = extendSchema((build) => {

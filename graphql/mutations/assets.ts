@@ -1,5 +1,5 @@
 /** softDeleteAsset: the GraphQL twin of DELETE /v1/assets/{id}. */
-import { requireScope } from '../../server/auth.ts';
+import { requireScope } from '../../platform/keys/api-key-authenticator.ts';
 import { extendSchema, gql } from 'postgraphile/utils';
 import { serviceMutations } from './call-service.ts';
 

@@ -1,6 +1,6 @@
 /** setPolicy / unsetPolicy: one policy key at one scope, validated against core/policy.ts. */
 import { extendSchema, gql } from 'postgraphile/utils';
-import { setPolicy, unsetPolicy, type PolicyScopeInput } from '../services/policies.ts';
+import { setPolicy, unsetPolicy, type PolicyScopeInput } from '../../platform/policies.ts';
 import { serviceMutations } from './call-service.ts';
 
 interface SetPolicyInput {

@@ -1,6 +1,6 @@
 /** rotateSigningKey, revokeSigningKey and signUrl, through the platform's signing service. */
 import { badRequest, notFound } from '../../core/errors.ts';
-import { requireScope } from '../../server/auth.ts';
+import { requireScope } from '../../platform/keys/api-key-authenticator.ts';
 import { extendSchema, gql } from 'postgraphile/utils';
 import { serviceMutations } from './call-service.ts';
 

@@ -2,13 +2,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../../core/errors.ts';
 import { isUuid } from '../../core/uuid.ts';
-import { parseUploadOptions, type AssetService } from '../assets.ts';
-import { requireScope, type ApiKeyAuthenticator } from '../auth.ts';
-import type { DeliveryCatalog } from '../delivery/catalog.ts';
-import type { Metrics } from '../metrics.ts';
-import type { UsageRecorder } from '../usage.ts';
+import { parseUploadOptions, type AssetService } from '../../platform/assets/asset-service.ts';
+import { requireScope, type ApiKeyAuthenticator } from '../../platform/keys/api-key-authenticator.ts';
+import type { DeliveryCatalog } from '../../platform/delivery/catalog.ts';
+import type { Metrics } from '../../platform/metrics.ts';
+import type { UsageRecorder } from '../../platform/usage.ts';
 import { receiveUpload } from '../uploads/receive.ts';
-import { baseUrlFor } from '../base-url.ts';
+import { baseUrlFor } from '../../platform/base-url.ts';
 
 export interface AssetRouteDeps {
   assets: AssetService;

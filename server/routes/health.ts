@@ -1,6 +1,6 @@
 /** Liveness, readiness (the database answers) and Prometheus metrics. */
 import type { FastifyInstance } from 'fastify';
-import type { Platform } from '../platform.ts';
+import type { Platform } from '../../platform/platform.ts';
 
 export function registerHealthRoutes(app: FastifyInstance, platform: Platform): void {
   app.get('/health/live', async () => ({ status: 'ok' }));

@@ -7,18 +7,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseDeliveryPath, type DeliveryPath } from '../../core/delivery-path.ts';
 import { notFound } from '../../core/errors.ts';
 import { parseOps, planVariant } from '../../core/ops/index.ts';
-import { ANONYMOUS, type Claims } from '../request-role.ts';
-import type { DeliveryCatalog } from '../delivery/catalog.ts';
-import type { Delivery, VariantService } from '../delivery/variants.ts';
-import type { Metrics } from '../metrics.ts';
-import type { UsageRecorder } from '../usage.ts';
-import type { VariantAccessRecorder } from '../delivery/access-recorder.ts';
-
-/** Verifies `?exp=&kid=&sig=` of a private URL; answers the claims the signing key grants. */
-export interface SignedUrlVerifier {
-  /** `secondsLeft` is measured on the verifier's clock, so Cache-Control agrees with the expiry check. */
-  verify(request: FastifyRequest, pathname: string, path: DeliveryPath): Promise<{ claims: Claims; secondsLeft: number }>;
-}
+import { ANONYMOUS, type Claims } from '../../platform/request-context.ts';
+import type { DeliveryCatalog } from '../../platform/delivery/catalog.ts';
+import type { Delivery, VariantService } from '../../platform/delivery/variants.ts';
+import type { Metrics } from '../../platform/metrics.ts';
+import type { UsageRecorder } from '../../platform/usage.ts';
+import type { VariantAccessRecorder } from '../../platform/delivery/access-recorder.ts';
+import type { SignedUrlVerifier } from '../../platform/keys/signing-keys.ts';
 
 export interface ImageRouteDeps {
   catalog: DeliveryCatalog;

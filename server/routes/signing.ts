@@ -1,9 +1,9 @@
 /** POST /v1/sign (scope `sign`) and signing-key rotation/revocation (scope `admin`). */
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../../core/errors.ts';
-import { requireScope, type ApiKeyAuthenticator } from '../auth.ts';
-import type { SigningService } from '../signing/service.ts';
-import { baseUrlFor } from '../base-url.ts';
+import { requireScope, type ApiKeyAuthenticator } from '../../platform/keys/api-key-authenticator.ts';
+import type { SigningService } from '../../platform/keys/signing-keys.ts';
+import { baseUrlFor } from '../../platform/base-url.ts';
 
 export interface SigningRouteDeps {
   auth: ApiKeyAuthenticator;

@@ -12,16 +12,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { ImgplaneError, badRequest } from '../../core/errors.ts';
+import type { ReceivedUpload } from '../../platform/assets/received-upload.ts';
 
-export interface ReceivedUpload {
-  filePath: string;
-  sha256: string;
-  size: number;
-  filename: string;
-  declaredMimeType: string | undefined;
-  fields: Record<string, string>;
-  discard(): Promise<void>;
-}
 
 const UPLOAD_DIR = path.join(tmpdir(), 'imgplane-uploads');
 

@@ -4,7 +4,7 @@
  * their own members only, and the Ruru IDE is served outside production only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueApiKey } from '../../server/api-keys.ts';
+import { issueApiKey } from '../../platform/keys/api-keys.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { corpusFile, upload } from '../support/http.ts';
 import { createOrganization, PLATFORM_ADMIN, uniqueSlug, type TestOrganization } from '../support/tenancy.ts';

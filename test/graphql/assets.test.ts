@@ -5,7 +5,7 @@
  * audit trail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withClaims } from '../../server/request-role.ts';
+import { withClaims } from '../../platform/request-context.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { corpusFile, upload } from '../support/http.ts';
 import { createOrganization, PLATFORM_ADMIN, type TestOrganization } from '../support/tenancy.ts';

@@ -5,7 +5,7 @@
  * afterwards the victim's rows are byte-for-byte what they were (checked in SQL).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueApiKey } from '../../server/api-keys.ts';
+import { issueApiKey } from '../../platform/keys/api-keys.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createOrganization, PLATFORM_ADMIN, type TestOrganization } from '../support/tenancy.ts';
 import { graphql, graphqlData } from './client.ts';

@@ -4,7 +4,7 @@
  * signing key. Built through the real HTTP API and platform services, as production would.
  */
 import { expect } from 'vitest';
-import { withClaims } from '../../server/request-role.ts';
+import { withClaims } from '../../platform/request-context.ts';
 import type { TestApp } from '../support/app.ts';
 import { corpusFile, upload } from '../support/http.ts';
 import { PLATFORM_ADMIN, setPolicy, type TestOrganization, type TestTenant } from '../support/tenancy.ts';

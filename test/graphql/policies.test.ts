@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../core/policy.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { corpusFile, upload } from '../support/http.ts';
-import { issueApiKey } from '../../server/api-keys.ts';
+import { issueApiKey } from '../../platform/keys/api-keys.ts';
 import { createOrganization, PLATFORM_ADMIN, type TestOrganization } from '../support/tenancy.ts';
 import { graphql, graphqlData } from './client.ts';
 

@@ -1,8 +1,8 @@
 /** API keys through the real server: secret format and storage, 401/403 rules, revocation bound, last use. */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueApiKey, type NewApiKey } from '../../server/api-keys.ts';
-import { withClaims } from '../../server/request-role.ts';
+import { issueApiKey, type NewApiKey } from '../../platform/keys/api-keys.ts';
+import { withClaims } from '../../platform/request-context.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { corpusFile, upload } from '../support/http.ts';
 import { createOrganization, PLATFORM_ADMIN, type TestOrganization } from '../support/tenancy.ts';

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../core/policy.ts';
-import type { AssetView } from '../../server/assets.ts';
+import type { AssetView } from '../../platform/assets/asset-service.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { CORPUS_DIR, corpusFile, upload } from '../support/http.ts';
 import { createOrganization, setPolicy, type TestOrganization } from '../support/tenancy.ts';

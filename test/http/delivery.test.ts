@@ -13,7 +13,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { responseBytes } from '../support/http.ts';
 import { startS3Server, type S3TestServer } from '../support/s3-server.ts';
 import { createOrganization, PLATFORM_ADMIN, setPolicy, type TestOrganization } from '../support/tenancy.ts';
-import { withClaims } from '../../server/request-role.ts';
+import { withClaims } from '../../platform/request-context.ts';
 import {
   expectError,
   fetchImage,

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { AssetView } from '../../server/assets.ts';
+import type { AssetView } from '../../platform/assets/asset-service.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { corpusFile } from '../support/http.ts';
 import { proxiedRedisUrl, waitFor } from '../support/redis-test-client.ts';

@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { openSecret } from '../../core/envelope.ts';
-import type { Platform } from '../../server/platform.ts';
+import type { Platform } from '../../platform/platform.ts';
 import { corpusFile, upload } from '../support/http.ts';
 import type { TestTenant } from '../support/tenancy.ts';
 

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openSecret, sealSecret } from '../../core/envelope.ts';
 import { signPath } from '../../core/signing.ts';
-import { withClaims } from '../../server/request-role.ts';
+import { withClaims } from '../../platform/request-context.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createOrganization, setPolicy, type TestOrganization } from '../support/tenancy.ts';
 import { loadSigningVectors, type SigningKeyRecord, type SigningVector } from '../vectors/signing-vectors.ts';

@@ -11,7 +11,8 @@ import { inject } from 'vitest';
 import { loadConfig, type AppConfig } from '../../core/config.ts';
 import type { StorageConfig } from '../../core/storage/config.ts';
 import { buildApp } from '../../server/app.ts';
-import { createPlatform, type Platform, type PlatformOverrides } from '../../server/platform.ts';
+import { mountGraphql } from '../../graphql/mount.ts';
+import { createPlatform, type Platform, type PlatformOverrides } from '../../platform/platform.ts';
 
 export interface TestApp {
   baseUrl: string;
@@ -43,7 +44,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.config,
   };
   const platform = await createPlatform(config, { usageFlushMs: 60_000, ...options });
-  const app = await buildApp(platform);
+  const app = await buildApp(platform, [mountGraphql]);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     baseUrl: address,

@@ -5,10 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import type { Scope } from '../../server/auth.ts';
-import { issueApiKey } from '../../server/api-keys.ts';
-import { withClaims, type Claims } from '../../server/request-role.ts';
-import type { Platform } from '../../server/platform.ts';
+import type { Scope } from '../../platform/keys/api-key-authenticator.ts';
+import { issueApiKey } from '../../platform/keys/api-keys.ts';
+import { withClaims, type Claims } from '../../platform/request-context.ts';
+import type { Platform } from '../../platform/platform.ts';
 
 export const PLATFORM_ADMIN: Claims = Object.freeze({
   role: 'imgplane_admin',

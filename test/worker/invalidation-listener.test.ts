@@ -1,5 +1,5 @@
 /**
- * server/invalidation.ts against real PostgreSQL NOTIFY. The caches are recording stand-ins; other
+ * platform/invalidation.ts against real PostgreSQL NOTIFY. The caches are recording stand-ins; other
  * test files notify on the same channel meanwhile, so assertions look for this file's own ids.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -12,7 +12,7 @@ import {
   listenForInvalidations,
   parseInvalidationMessage,
   type InvalidationTargets,
-} from '../../server/invalidation.ts';
+} from '../../platform/invalidation.ts';
 
 const pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 });
 afterAll(() => pool.end());

@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withClaims } from '../../server/request-role.ts';
+import { withClaims } from '../../platform/request-context.ts';
 import { presetPregenerationConsumer } from '../../worker/consumers/preset-pregeneration.ts';
 import type { OutboxEvent } from '../../worker/consumers/types.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
-import { withClaims } from '../../server/request-role.ts';
+import { withClaims } from '../../platform/request-context.ts';
 import type { OutboxEvent } from '../../worker/consumers/types.ts';
 import { PLATFORM_ADMIN } from '../support/tenancy.ts';
 

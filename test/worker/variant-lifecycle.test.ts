@@ -8,7 +8,7 @@ import { runVariantLifecycle } from '../../worker/tasks/variant-lifecycle.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createOrganization, type TestOrganization } from '../support/tenancy.ts';
 import { flatPicture, listFiles, uploadAsset, imageUrl } from '../http/delivery-fixtures.ts';
-import type { AssetView } from '../../server/assets.ts';
+import type { AssetView } from '../../platform/assets/asset-service.ts';
 
 let server: TestApp;
 let org: TestOrganization;

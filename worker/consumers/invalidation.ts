@@ -1,9 +1,9 @@
 /**
  * Tells every server and worker process which cached lookups a change made stale, through
- * `pg_notify` (listened to by server/invalidation.ts). Idempotent: forgetting twice is harmless.
+ * `pg_notify` (listened to by platform/invalidation.ts). Idempotent: forgetting twice is harmless.
  */
 import type pg from 'pg';
-import { INVALIDATION_CHANNEL, type InvalidationMessage } from '../../server/invalidation.ts';
+import { INVALIDATION_CHANNEL, type InvalidationMessage } from '../../platform/invalidation.ts';
 import type { EventConsumer, OutboxEvent } from './types.ts';
 
 /** Which caches an event makes stale; undefined when it touches none. */

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { TaskSpec } from 'graphile-worker';
 import { parsedOpsFromJson } from '../../core/ops/index.ts';
 import type { OutputFormat } from '../../core/policy.ts';
-import { WORKER, withClaims } from '../../server/request-role.ts';
+import { WORKER, withClaims } from '../../platform/request-context.ts';
 import {
   PREGENERATE_VARIANT_TASK,
   pregenerationJobKey,

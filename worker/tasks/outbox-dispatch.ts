@@ -13,7 +13,7 @@
  */
 import type { Task } from 'graphile-worker';
 import type pg from 'pg';
-import { WORKER, withClaims } from '../../server/request-role.ts';
+import { WORKER, withClaims } from '../../platform/request-context.ts';
 import type { EventConsumer, OutboxEvent } from '../consumers/types.ts';
 
 export const OUTBOX_DISPATCH_TASK = 'outbox_dispatch';

@@ -8,9 +8,9 @@ import type { Task } from 'graphile-worker';
 import { isImgplaneError } from '../../core/errors.ts';
 import { parseOps, planVariant } from '../../core/ops/index.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../core/policy.ts';
-import { CONTENT_TYPES, FILE_EXTENSIONS, type CacheLayer } from '../../server/delivery/variants.ts';
-import type { Platform } from '../../server/platform.ts';
-import { WORKER, withClaims } from '../../server/request-role.ts';
+import { CONTENT_TYPES, FILE_EXTENSIONS, type CacheLayer } from '../../platform/delivery/variants.ts';
+import type { Platform } from '../../platform/platform.ts';
+import { WORKER, withClaims } from '../../platform/request-context.ts';
 
 export const PREGENERATE_VARIANT_TASK = 'pregenerate_variant';
 

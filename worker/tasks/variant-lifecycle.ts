@@ -2,13 +2,13 @@
  * Storage lifecycle of rendered variants (daily, crontab): variants nobody asked for in a while
  * move to cheaper storage tiers (S3 storage classes; a no-op where the backend has none), and
  * variants never served at all are pruned after a long while (they are re-rendered on demand).
- * Idleness is `last_accessed_at` (kept by server/delivery/access-recorder.ts), or the creation
+ * Idleness is `last_accessed_at` (kept by platform/delivery/access-recorder.ts), or the creation
  * time of a variant never served.
  */
 import type { Task } from 'graphile-worker';
 import type { StorageTier } from '../../core/storage/types.ts';
-import type { Platform } from '../../server/platform.ts';
-import { WORKER, withClaims } from '../../server/request-role.ts';
+import type { Platform } from '../../platform/platform.ts';
+import { WORKER, withClaims } from '../../platform/request-context.ts';
 
 export const VARIANT_LIFECYCLE_TASK = 'variant_lifecycle';
 

@@ -1,0 +1,46 @@
+/**
+ * How often, and when last, each registered variant was served: the input of lifecycle tiering
+ * and pruning (worker/tasks/variant-lifecycle.ts). Counted in memory on every delivery, memory
+ * hits included, and written in batches by the worker role.
+ */
+import type pg from 'pg';
+import { BatchedCounters } from '../../core/batched-counters.ts';
+
+interface VariantRef {
+  assetId: string;
+  variantKey: string;
+}
+
+export class VariantAccessRecorder {
+  private readonly counters: BatchedCounters<VariantRef, { hits: number }>;
+
+  constructor(workerPool: pg.Pool, flushIntervalMs: number) {
+    this.counters = new BatchedCounters(
+      async (rows) => {
+        // last_accessed_at is the flush time: a granularity of one flush interval is plenty for
+        // tiering decisions measured in days.
+        await workerPool.query(
+          `update imgplane.derived_assets d
+              set access_count = d.access_count + u.hits, last_accessed_at = now()
+             from unnest($1::uuid[], $2::text[], $3::bigint[]) as u (asset_id, variant_key, hits)
+            where d.asset_id = u.asset_id and d.variant_key = u.variant_key`,
+          [rows.map((row) => row.key.assetId), rows.map((row) => row.key.variantKey), rows.map((row) => row.counts.hits)],
+        );
+      },
+      () => ({ hits: 0 }),
+      flushIntervalMs,
+    );
+  }
+
+  record(assetId: string, variantKey: string): void {
+    this.counters.add(`${assetId}|${variantKey}`, { assetId, variantKey }, { hits: 1 });
+  }
+
+  flush(): Promise<void> {
+    return this.counters.flush();
+  }
+
+  close(): Promise<void> {
+    return this.counters.close();
+  }
+}

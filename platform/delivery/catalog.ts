@@ -1,0 +1,166 @@
+/**
+ * What delivery needs to know about a space and an asset version, cached in-process so a
+ * memory-cache hit makes no database round trip. Entries live `ttlMs` at most; changes made
+ * through this process (upload, delete, policy and preset edits) evict them at once, and changes
+ * from other processes arrive through the outbox's NOTIFY (see platform/invalidation.ts).
+ */
+import { LRUCache } from 'lru-cache';
+import type pg from 'pg';
+import { notFound } from '../../core/errors.ts';
+import { resolvePolicy, type EffectivePolicy } from '../../core/policy.ts';
+import { withClaims, type Claims } from '../request-context.ts';
+
+export interface SpaceContext {
+  organizationId: string;
+  tenantId: string;
+  spaceId: string;
+  policy: EffectivePolicy;
+  /** Preset name → JSON operations, nearest scope already winning. */
+  presets: Readonly<Record<string, unknown>>;
+}
+
+export interface AssetVersion {
+  assetId: string;
+  organizationId: string;
+  tenantId: string;
+  spaceId: string;
+  access: 'public' | 'private';
+  version: number;
+  contentHash: string;
+  storageKey: string;
+  format: string;
+  mimeType: string;
+  hasAlpha: boolean;
+  frames: number;
+  width: number;
+  height: number;
+  sizeBytes: number;
+}
+
+interface ContextRow {
+  organization_id: string;
+  tenant_id: string;
+  space_id: string;
+  policy: Record<string, unknown> | null;
+  presets: Record<string, unknown> | null;
+}
+
+interface AssetRow {
+  id: string;
+  organization_id: string;
+  tenant_id: string;
+  space_id: string;
+  access: 'public' | 'private';
+  version: number;
+  content_hash: string;
+  storage_key: string;
+  format: string;
+  mime_type: string;
+  has_alpha: boolean;
+  frames: number;
+  width: number;
+  height: number;
+  size_bytes: string;
+}
+
+/** A cached "does not exist", so a flood of requests for a missing asset stays off the database. */
+const MISSING = Symbol('missing');
+
+export class DeliveryCatalog {
+  private readonly spaces: LRUCache<string, SpaceContext | typeof MISSING>;
+  private readonly assets: LRUCache<string, AssetVersion | typeof MISSING>;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    ttlMs: number,
+  ) {
+    const ttl = Math.max(ttlMs, 1);
+    this.spaces = new LRUCache({ max: 10_000, ttl });
+    this.assets = new LRUCache({ max: 100_000, ttl });
+  }
+
+  async space(org: string, tenant: string, space: string): Promise<SpaceContext> {
+    const key = `${org}/${tenant}/${space}`;
+    let context = this.spaces.get(key);
+    if (context === undefined) {
+      context = await this.loadSpace(org, tenant, space);
+      this.spaces.set(key, context);
+    }
+    if (context === MISSING) throw notFound(`no space ${key}`);
+    return context;
+  }
+
+  /** The asset version as `claims` may see it (RLS decides: anonymous sees public assets only). */
+  async assetVersion(claims: Claims, assetId: string, version: number): Promise<AssetVersion> {
+    const key = `${assetId}@${version}|${claims.role}|${claims.organizationId ?? ''}|${claims.tenantId ?? ''}`;
+    let asset = this.assets.get(key);
+    if (asset === undefined) {
+      asset = await this.loadAsset(claims, assetId, version);
+      this.assets.set(key, asset);
+    }
+    if (asset === MISSING) throw notFound(`no asset ${assetId} at version ${version}`);
+    return asset;
+  }
+
+  forgetAsset(assetId: string): void {
+    for (const key of this.assets.keys()) if (key.startsWith(assetId)) this.assets.delete(key);
+  }
+
+  /** After missed invalidations (a dropped LISTEN connection), nothing cached can be trusted. */
+  forgetAllAssets(): void {
+    this.assets.clear();
+  }
+
+  forgetSpaces(): void {
+    this.spaces.clear();
+  }
+
+  private async loadSpace(org: string, tenant: string, space: string): Promise<SpaceContext | typeof MISSING> {
+    const { rows } = await this.pool.query<ContextRow>(
+      'select organization_id, tenant_id, space_id, policy, presets from imgplane.delivery_context($1, $2, $3)',
+      [org, tenant, space],
+    );
+    const row = rows[0];
+    if (!row) return MISSING;
+    return {
+      organizationId: row.organization_id,
+      tenantId: row.tenant_id,
+      spaceId: row.space_id,
+      policy: resolvePolicy(row.policy),
+      presets: row.presets ?? {},
+    };
+  }
+
+  private async loadAsset(claims: Claims, assetId: string, version: number): Promise<AssetVersion | typeof MISSING> {
+    const rows = await withClaims(this.pool, claims, async (client) => {
+      const result = await client.query<AssetRow>(
+        `select a.id, a.organization_id, a.tenant_id, a.space_id, a.access, v.version, v.content_hash,
+                v.storage_key, v.format, v.mime_type, v.has_alpha, v.frames, v.width, v.height, v.size_bytes
+           from imgplane.assets a
+           join imgplane.asset_versions v on v.asset_id = a.id
+          where a.id = $1 and v.version = $2 and a.deleted_at is null`,
+        [assetId, version],
+      );
+      return result.rows;
+    });
+    const row = rows[0];
+    if (!row) return MISSING;
+    return {
+      assetId: row.id,
+      organizationId: row.organization_id,
+      tenantId: row.tenant_id,
+      spaceId: row.space_id,
+      access: row.access,
+      version: row.version,
+      contentHash: row.content_hash.trim(),
+      storageKey: row.storage_key,
+      format: row.format,
+      mimeType: row.mime_type,
+      hasAlpha: row.has_alpha,
+      frames: row.frames,
+      width: row.width,
+      height: row.height,
+      sizeBytes: Number(row.size_bytes),
+    };
+  }
+}

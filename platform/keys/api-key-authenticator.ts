@@ -1,0 +1,64 @@
+/**
+ * API-key authentication. The secret is checked by `authenticate_api_key()` in Postgres (the only
+ * place that may read key hashes); results are cached in-process for `ttlMs`, which bounds how long
+ * a revoked key keeps working on other instances (revocations on this instance evict at once).
+ */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type pg from 'pg';
+import { forbidden, unauthorized } from '../../core/errors.ts';
+import type { Claims, DatabaseRole } from '../request-context.ts';
+
+export type Scope = 'image:read' | 'image:write' | 'sign' | 'admin';
+
+interface AuthenticateRow {
+  api_key_id: string;
+  organization_id: string | null;
+  tenant_id: string | null;
+  scopes: string[];
+  role: DatabaseRole;
+}
+
+export class ApiKeyAuthenticator {
+  private readonly cache: LRUCache<string, Claims>;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    ttlMs: number,
+  ) {
+    this.cache = new LRUCache<string, Claims>({ max: 10_000, ttl: Math.max(ttlMs, 1), ttlAutopurge: false });
+  }
+
+  /** Claims for a presented secret; 401 when absent, unknown, revoked or expired. */
+  async authenticate(secret: string | string[] | undefined): Promise<Claims> {
+    if (typeof secret !== 'string' || secret.length === 0) throw unauthorized('an X-Api-Key header is required');
+    if (secret.length > 256) throw unauthorized('API key is invalid, expired or revoked');
+    const cacheKey = createHash('sha256').update(secret).digest('base64');
+    const cached = this.cache.get(cacheKey);
+    if (cached) return cached;
+    const { rows } = await this.pool.query<AuthenticateRow>(
+      'select api_key_id, organization_id, tenant_id, scopes, role from imgplane.authenticate_api_key($1)',
+      [secret],
+    );
+    const row = rows[0];
+    if (!row) throw unauthorized('API key is invalid, expired or revoked');
+    const claims: Claims = Object.freeze({
+      role: row.role,
+      organizationId: row.organization_id,
+      tenantId: row.tenant_id,
+      apiKeyId: row.api_key_id,
+      scopes: Object.freeze([...row.scopes]),
+    });
+    this.cache.set(cacheKey, claims);
+    return claims;
+  }
+
+  /** Drops every cached result so a revocation made on this instance applies to the next request. */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+}
+
+export function requireScope(claims: Claims, scope: Scope): void {
+  if (!claims.scopes.includes(scope)) throw forbidden(`this API key lacks the "${scope}" scope`);
+}

@@ -1,10 +1,22 @@
-# One image for both processes: `npm start` (server) and `npm run worker`.
-FROM node:24-bookworm-slim
+# One image for every process: the server (default command), `worker/main.ts` and `cli/main.ts`.
+# Tags are pinned: the Node patch release matches the npm `node` package the project pins.
+FROM node:24.21.0-bookworm-slim AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund --omit=dev
-COPY . .
+# Production dependencies only (no vitest, typescript, s3rver ...). `npm ci` is avoided for the
+# reason in .ci/run. The npm `node` package would add a second copy of Node: the image has one.
+RUN npm install --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/node node_modules/.bin/node \
+ && npm cache clean --force
+
+FROM node:24.21.0-bookworm-slim
+WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+COPY --from=dependencies /app/node_modules ./node_modules
+# .dockerignore keeps .data/, master.key, node_modules and tests out of this copy.
+COPY . .
+USER node
 EXPOSE 3000
-# node itself is PID 1 (no npm/sh wrapper), so `docker stop` reaches its shutdown handler.
+# node itself is PID 1 (no npm or shell wrapper), so SIGTERM from `docker stop` or Kubernetes
+# reaches the server's shutdown handler: readiness fails, in-flight requests finish, then it exits.
 CMD ["node", "--import", "./runtime/typescript.mjs", "server/main.ts"]

@@ -17,6 +17,8 @@ export interface AppConfig {
   /** Absent: in-process cache and lock only. */
   redisUrl: string | undefined;
   dataDir: string;
+  /** EMBEDDED_PG_PORT: where the zero-config embedded PostgreSQL listens. */
+  embeddedPgPort: number;
   storage: StorageConfig;
   /**
    * 32-byte key that encrypts signing-key secrets at rest. Required in production; the zero-config
@@ -32,6 +34,11 @@ export interface AppConfig {
   workerInProcess: boolean;
   /** Bind signed URLs to the Host header (off: CDN host names must not break URLs). */
   signingHostBinding: boolean;
+  /**
+   * Let webhook endpoints and generic CDN purge URLs point at loopback, link-local and private
+   * addresses (WEBHOOK_ALLOW_PRIVATE_NETWORKS; off: tenants cannot make the platform call inside).
+   */
+  webhookAllowPrivateNetworks: boolean;
   memoryCacheBytes: number;
   /** In-process budget for recently used originals (new variants of them skip storage). */
   originalsCacheBytes: number;
@@ -44,6 +51,38 @@ export interface AppConfig {
   metadataCacheTtlMs: number;
   seedDemo: boolean;
   logLevel: string;
+  /** SHUTDOWN_DRAIN_MS: after SIGTERM, how long readiness fails while requests are still served. */
+  shutdownDrainMs: number;
+  /**
+   * RATE_LIMITS: enforce the rate limits of platform/limits/ (on by default; `off` exists for the
+   * bench comparison and for operators who limit at a gateway instead). Quotas stay on.
+   */
+  rateLimits: boolean;
+  /**
+   * TRUST_PROXY: which proxies may set X-Forwarded-For, so the client address of per-address rate
+   * limits is the client's, not the CDN's: false (default), true (any), or addresses/CIDRs.
+   */
+  trustProxy: boolean | string;
+  /** Connection bounds of the HTTP server (server/app.ts). */
+  http: HttpLimits;
+  /**
+   * Where GET /metrics is served: its own listener (METRICS_PORT, on METRICS_HOST, loopback by
+   * default), and/or the public port behind `Authorization: Bearer METRICS_TOKEN`. Neither: nowhere.
+   */
+  metrics: { port: number | undefined; host: string; token: string | undefined };
+}
+
+export interface HttpLimits {
+  /** REQUEST_TIMEOUT_MS: the whole request (an upload's body included) must arrive within this; then 408. */
+  requestTimeoutMs: number;
+  /** HEADERS_TIMEOUT_MS: the request headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** IDLE_TIMEOUT_MS: a connection silent this long (no bytes either way) is closed. */
+  idleTimeoutMs: number;
+  /** KEEP_ALIVE_TIMEOUT_MS: how long an idle keep-alive connection waits for its next request. */
+  keepAliveTimeoutMs: number;
+  /** MAX_CONNECTIONS: open connections beyond this are refused at accept. */
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -69,11 +108,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: nonEmpty(env.DATABASE_URL),
     redisUrl: nonEmpty(env.REDIS_URL),
     dataDir,
+    embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65_535),
     storage: storageConfigFromEnv(env, { localDir: path.join(dataDir, 'storage') }),
     masterKey,
     publicBaseUrl: nonEmpty(env.PUBLIC_BASE_URL)?.replace(/\/$/, ''),
     workerInProcess: (env.WORKER_MODE ?? 'in-process') === 'in-process',
     signingHostBinding: flag(env, 'SIGNING_HOST_BINDING', false),
+    webhookAllowPrivateNetworks: flag(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
     memoryCacheBytes: integer(env, 'MEMORY_CACHE_MB', 256, 0, 65_536) * 1024 * 1024,
     originalsCacheBytes: integer(env, 'ORIGINALS_CACHE_MB', 128, 0, 65_536) * 1024 * 1024,
     redisCacheTtlSeconds: integer(env, 'REDIS_CACHE_TTL_SECONDS', 3600, 1, 31_536_000),
@@ -83,7 +124,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     metadataCacheTtlMs: integer(env, 'METADATA_CACHE_TTL_MS', 10_000, 0, 3_600_000),
     seedDemo: flag(env, 'SEED_DEMO', !production),
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
+    // Long enough for a load balancer's readiness checks to notice; nothing to wait for on a laptop.
+    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', production ? 5_000 : 0, 0, 600_000),
+    rateLimits: flag(env, 'RATE_LIMITS', true),
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    http: httpLimits(env),
+    metrics: {
+      port: env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? undefined : integer(env, 'METRICS_PORT', 0, 0, 65_535),
+      host: env.METRICS_HOST ?? '127.0.0.1',
+      token: nonEmpty(env.METRICS_TOKEN),
+    },
   };
+}
+
+function httpLimits(env: NodeJS.ProcessEnv): HttpLimits {
+  const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 120_000, 1_000, 3_600_000);
+  const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000);
+  // Node refuses a headers timeout longer than the request timeout.
+  if (headersTimeoutMs > requestTimeoutMs) throw new ConfigError('HEADERS_TIMEOUT_MS must not be longer than REQUEST_TIMEOUT_MS');
+  return {
+    requestTimeoutMs,
+    headersTimeoutMs,
+    idleTimeoutMs: integer(env, 'IDLE_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 5_000, 1_000, 600_000),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+  };
+}
+
+function trustProxy(raw: string | undefined): boolean | string {
+  const value = nonEmpty(raw);
+  if (value === undefined || ['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
+  if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
+  return value; // addresses or CIDRs, comma-separated (Fastify's trustProxy syntax)
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

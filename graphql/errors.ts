@@ -1,8 +1,10 @@
 /**
  * What a GraphQL client learns from an error. Client mistakes keep a readable message and carry
  * the platform's error code in `extensions.code` (the same codes as the HTTP API's `error` field);
- * PostgreSQL refusals (RLS, grants, constraints) are client mistakes too and say which rule
- * refused. Anything else is logged with an id and answered with that id only: no stack traces,
+ * PostgreSQL refusals (RLS, grants, constraints) are client mistakes too: our own functions'
+ * `raise exception` messages are written for clients and pass as they are, while PostgreSQL's own
+ * messages (which name constraints, policies and tables) are replaced by a readable sentence per
+ * SQLSTATE, naming at most the column the client sent. Anything else is logged with an id and answered with that id only: no stack traces,
  * no SQL, no internals.
  */
 import { randomUUID } from 'node:crypto';
@@ -17,6 +19,10 @@ export interface ErrorLogger {
 interface PostgresError {
   code: string;
   message: string;
+  /** The server function that raised it: `exec_stmt_raise` for PL/pgSQL `raise exception`. */
+  routine?: string;
+  column?: string;
+  detail?: string;
 }
 
 function isPostgresError(error: unknown): error is PostgresError {
@@ -33,6 +39,28 @@ function codeForSqlState(sqlState: string): ErrorCode | undefined {
   if (sqlState.startsWith('23')) return 'bad_request'; // integrity: unique, foreign key, check, not null
   if (sqlState.startsWith('22')) return 'bad_request'; // data: invalid text, out of range
   return undefined;
+}
+
+/** What a client reads instead of PostgreSQL's own message, by SQLSTATE. */
+function readableMessage(error: PostgresError): string {
+  if (error.routine === 'exec_stmt_raise') return error.message;
+  const field = error.column ?? /^Key \(([^)]+)\)=/.exec(error.detail ?? '')?.[1];
+  const about = field === undefined ? '' : ` (${field})`;
+  switch (error.code) {
+    case '42501':
+      return 'not allowed: this API key may not read or change that here';
+    case '23505':
+      return `a record with the same value${about} exists`;
+    case '23503':
+      return `a record this refers to does not exist or is not visible to this API key${about}`;
+    case '23502':
+      return `a required value is missing${about}`;
+    case '23514':
+      return `a value is outside what is allowed${about}`;
+    default:
+      // Class 22 (data exceptions) describe the client's value, e.g. `invalid input syntax for type uuid: "x"`.
+      return error.code.startsWith('22') ? error.message : 'the request was refused by the database';
+  }
 }
 
 const NOTHING_DELETED = /^No values were deleted in collection '[a-z_]+' because no values you can delete were found/;
@@ -59,7 +87,7 @@ export function makeMaskError(log: ErrorLogger): (error: GraphQLError) => GraphQ
     }
     if (isPostgresError(original)) {
       const code = codeForSqlState(original.code);
-      if (code) return withMessage(error, original.message, { code, sqlState: original.code });
+      if (code) return withMessage(error, readableMessage(original), { code });
     }
     // @dataplan/pg's answer to a delete that matched no row (missing, or hidden by RLS).
     if (NOTHING_DELETED.test(original.message)) return withMessage(error, original.message, { code: 'not_found' });

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { postgraphile } from 'postgraphile';
 import { grafserv } from 'postgraphile/grafserv/fastify/v5';
 import type { Platform } from '../platform/platform.ts';
+import { limitGraphqlOperations } from './operation-limits.ts';
 import { graphqlServerPreset } from './preset.ts';
 import { authenticateGraphqlRequest } from './request-context.ts';
 
@@ -19,13 +20,15 @@ export async function mountGraphql(app: FastifyInstance, platform: Platform): Pr
       log: app.log,
     }),
   );
-  const schemaReady = Promise.resolve(pgl.getSchema()).catch((error: unknown) => {
+  const schema = () => Promise.resolve(pgl.getSchema());
+  const schemaReady = schema().catch((error: unknown) => {
     app.log.error({ err: error }, 'GraphQL schema could not be built; /graphql will answer errors');
   });
   const serv = pgl.createServ(grafserv);
   // Encapsulated, so the authentication hook runs for the GraphQL routes only.
   await app.register(async (graphqlScope) => {
     graphqlScope.addHook('preHandler', authenticateGraphqlRequest(platform.auth));
+    graphqlScope.addHook('preHandler', limitGraphqlOperations(schema));
     await serv.addTo(graphqlScope);
   });
   app.addHook('onClose', async () => {

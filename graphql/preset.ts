@@ -17,6 +17,7 @@ import { AssetMutationsPlugin } from './mutations/assets.ts';
 import { PolicyMutationsPlugin } from './mutations/policies.ts';
 import { SigningMutationsPlugin } from './mutations/signing.ts';
 import { InputValidationPlugin } from './input-validation.ts';
+import { GRAPHQL_BODY_LIMIT_BYTES } from './operation-limits.ts';
 import { graphqlContext, type GraphqlServices } from './request-context.ts';
 import { ImgplaneSmartTagsPlugin } from './smart-tags.ts';
 
@@ -105,6 +106,8 @@ export function graphqlServerPreset(options: GraphqlServerOptions): GraphileConf
       websockets: false,
       watch: false,
       maskError: makeMaskError(options.log),
+      // A Fastify route limit on /graphql (413 beyond it); operation-limits.ts bounds what fits.
+      maxRequestLength: GRAPHQL_BODY_LIMIT_BYTES,
     },
   };
 }

@@ -12,7 +12,7 @@ import type { Platform } from '../platform/platform.ts';
 import { ANONYMOUS, pgSettingsFor, type Claims } from '../platform/request-context.ts';
 
 /** The platform services custom mutations call. */
-export type GraphqlServices = Pick<Platform, 'pool' | 'auth' | 'signing' | 'catalog' | 'assets'>;
+export type GraphqlServices = Pick<Platform, 'pool' | 'auth' | 'signing' | 'catalog' | 'assets' | 'limits'>;
 
 declare global {
   namespace Grafast {

@@ -66,7 +66,12 @@ export const IMGPLANE_SMART_TAGS: JSONPgSmartTags = {
         },
       },
       'imgplane.presets': {
-        attribute: { name: { tags: { behavior: '+filterBy +orderBy' } } },
+        attribute: {
+          name: { tags: { behavior: '+filterBy +orderBy' } },
+          // Optional in PresetInput: the _010_derive_scope trigger fills it from the space, the
+          // tenant or the caller's organisation (db/functions/048_preset_scope.sql).
+          organization_id: { tags: { hasDefault: true } },
+        },
         constraint: {
           ...tenancyRelations('presets'),
           presets_organization_id_tenant_id_space_id_name_key: FOREIGN_KEY_TARGET_ONLY,
@@ -105,6 +110,9 @@ export const IMGPLANE_SMART_TAGS: JSONPgSmartTags = {
           output_format: { tags: { behavior: '+filterBy +orderBy' } },
           created_at: { tags: { behavior: '+filterBy +orderBy' } },
           last_accessed_at: { tags: { behavior: '+filterBy +orderBy' } },
+          // the variant lifecycle's index keys, derived from the two columns above
+          idle_since: { tags: { behavior: ABSENT } },
+          never_served: { tags: { behavior: ABSENT } },
         },
         constraint: {
           derived_assets_asset_id_organization_id_tenant_id_space_id_fkey: {
@@ -163,14 +171,33 @@ export const IMGPLANE_SMART_TAGS: JSONPgSmartTags = {
           foreignKey: '(organization_id) references imgplane.organizations (id)|@fieldName organization|@foreignFieldName monthlyUsage',
         },
       },
+      // The platform operator's table (only imgplane_admin may read or change it): the platform
+      // defaults and maxima of policy keys. Rows are synced from core/policy.ts, never created here.
+      'imgplane.policy_keys': {
+        tags: { behavior: '-insert -delete' },
+        attribute: {
+          kind: { tags: { behavior: '+filterBy -update' } },
+          organization_only: { tags: { behavior: '-update' } },
+          builtin_default: { tags: { behavior: '-update' } },
+          builtin_maximum: { tags: { behavior: '-update' } },
+        },
+      },
+      // Storage totals are read through usage_daily_by_space (storage_bytes, asset_count).
+      'imgplane.storage_daily': { tags: { behavior: ABSENT } },
       // The raw counters are read through the two usage views above.
       'imgplane.usage_metrics': { tags: { behavior: ABSENT } },
+      'imgplane.usage_monthly': { tags: { behavior: ABSENT } },
+      // created and dropped through createAnalystLogin / dropAnalystLogin
+      'imgplane.analyst_logins': { tags: { behavior: READ_ONLY } },
       // The outbox belongs to the worker.
       'imgplane.events': { tags: { behavior: ABSENT } },
     },
     procedure: {
       // Functions are hidden unless listed (graphql/exposure.ts); this one is Space.effectivePolicy.
       'imgplane.spaces_effective_policy': { tags: { behavior: '+typeField -filterBy -orderBy' } },
+      // Data-team logins (db/functions/810_analyst_logins.sql): the password is in this answer only.
+      'imgplane.create_analyst_login': { tags: { behavior: '+mutationField' } },
+      'imgplane.drop_analyst_login': { tags: { behavior: '+mutationField' } },
     },
   },
 };

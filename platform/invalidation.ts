@@ -9,10 +9,14 @@
  * reconnects with backoff when it drops. Notifications sent while it was down are lost, so after a
  * reconnect it drops the asset, space and key caches wholesale.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { listenOnChannel } from '../core/pg-listener.ts';
+import type { MemoryVariantCache } from '../core/cache/memory.ts';
 import type { ApiKeyAuthenticator } from './keys/api-key-authenticator.ts';
 import type { DeliveryCatalog } from './delivery/catalog.ts';
+import type { Limits } from './limits/limits.ts';
 import type { SigningService } from './keys/signing-keys.ts';
+import type { CorsOrigins } from './cors-origins.ts';
 
 export const INVALIDATION_CHANNEL = 'imgplane_invalidate';
 
@@ -22,14 +26,21 @@ export type InvalidationMessage =
   /** A preset or policy changed somewhere: forget every cached space context. */
   | { kind: 'space' }
   /** An API key or signing key changed: forget cached authentications and verification keys. */
-  | { kind: 'keys' };
+  | { kind: 'keys' }
+  /** Variants were purged (platform/purge/cache-purge.ts): drop them from the memory cache. */
+  | { kind: 'variants'; keys: string[] };
 
 /** The caches an invalidation reaches; a Platform is one. */
 export interface InvalidationTargets {
   pool: pg.Pool;
   catalog: Pick<DeliveryCatalog, 'forgetAsset' | 'forgetAllAssets' | 'forgetSpaces'>;
+  /** Organisation policies cached by the rate limits and quotas (absent in processes without them). */
+  limits?: Pick<Limits, 'forgetPolicies'>;
+  /** CORS origin lists of the API (absent in processes that serve no API). */
+  cors?: Pick<CorsOrigins, 'forget'>;
   auth: Pick<ApiKeyAuthenticator, 'forgetAll'>;
   signing: Pick<SigningService, 'forgetKeys'>;
+  memory: Pick<MemoryVariantCache, 'delete'>;
 }
 
 export interface InvalidationListener {
@@ -56,6 +67,10 @@ export function parseInvalidationMessage(payload: string | undefined): Invalidat
   const { kind, id } = value as { kind?: unknown; id?: unknown };
   if (kind === 'asset') return typeof id === 'string' && id !== '' ? { kind, id } : undefined;
   if (kind === 'space' || kind === 'keys') return { kind };
+  if (kind === 'variants') {
+    const { keys } = value as { keys?: unknown };
+    return Array.isArray(keys) && keys.every((key) => typeof key === 'string') ? { kind, keys: keys as string[] } : undefined;
+  }
   return undefined;
 }
 
@@ -66,10 +81,15 @@ export function applyInvalidation(targets: InvalidationTargets, message: Invalid
       return;
     case 'space':
       targets.catalog.forgetSpaces();
+      targets.limits?.forgetPolicies();
+      targets.cors?.forget();
       return;
     case 'keys':
       targets.auth.forgetAll();
       targets.signing.forgetKeys();
+      return;
+    case 'variants':
+      for (const key of message.keys) targets.memory.delete(key);
       return;
   }
 }
@@ -82,72 +102,21 @@ export async function listenForInvalidations(
   targets: InvalidationTargets,
   options: ListenOptions = {},
 ): Promise<InvalidationListener> {
-  const initialRetryMs = options.initialRetryMs ?? 100;
-  const maxRetryMs = options.maxRetryMs ?? 10_000;
-  let closed = false;
-  let client: pg.Client | undefined;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let retryMs = initialRetryMs;
-
-  const connect = async (): Promise<void> => {
-    const next = new pg.Client({ ...targets.pool.options, application_name: options.applicationName ?? 'imgplane-invalidation' });
-    next.on('notification', (notification) => {
-      if (notification.channel !== INVALIDATION_CHANNEL) return;
-      const message = parseInvalidationMessage(notification.payload);
+  return listenOnChannel({
+    connection: targets.pool.options,
+    channel: INVALIDATION_CHANNEL,
+    applicationName: options.applicationName ?? 'imgplane-invalidation',
+    initialRetryMs: options.initialRetryMs,
+    maxRetryMs: options.maxRetryMs,
+    onNotification(payload) {
+      const message = parseInvalidationMessage(payload);
       if (message) applyInvalidation(targets, message);
-    });
-    // Registered before connect(): a failed connect also emits 'error', which must not crash the process.
-    next.on('error', () => dropped(next));
-    next.on('end', () => dropped(next));
-    try {
-      await next.connect();
-      await next.query(`listen ${INVALIDATION_CHANNEL}`);
-    } catch (error) {
-      void next.end().catch(() => {});
-      throw error;
-    }
-    if (closed) {
-      void next.end().catch(() => {});
-      return;
-    }
-    client = next;
-  };
-
-  const dropped = (lost: pg.Client): void => {
-    if (closed || client !== lost) return;
-    client = undefined;
-    void lost.end().catch(() => {});
-    scheduleReconnect();
-  };
-
-  const scheduleReconnect = (): void => {
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      connect().then(
-        () => {
-          retryMs = initialRetryMs;
-          // Whatever was announced while disconnected is gone: forget what can be forgotten wholesale.
-          targets.catalog.forgetAllAssets();
-          applyInvalidation(targets, { kind: 'space' });
-          applyInvalidation(targets, { kind: 'keys' });
-        },
-        () => {
-          retryMs = Math.min(retryMs * 2, maxRetryMs);
-          if (!closed) scheduleReconnect();
-        },
-      );
-    }, retryMs);
-    retryTimer.unref();
-  };
-
-  await connect();
-  return {
-    async close() {
-      closed = true;
-      if (retryTimer) clearTimeout(retryTimer);
-      const current = client;
-      client = undefined;
-      await current?.end().catch(() => {});
     },
-  };
+    onReconnect() {
+      // Whatever was announced while disconnected is gone: forget what can be forgotten wholesale.
+      targets.catalog.forgetAllAssets();
+      applyInvalidation(targets, { kind: 'space' });
+      applyInvalidation(targets, { kind: 'keys' });
+    },
+  });
 }

@@ -14,6 +14,9 @@ import { RedlockKeyedLock } from '../core/lock/redlock.ts';
 import { SingleFlight } from '../core/lock/single-flight.ts';
 import type { KeyedLock } from '../core/lock/types.ts';
 import { configureSharp, createTransformLimiter } from '../core/pipeline/limiter.ts';
+import { createProcessPool } from '../core/pipeline/process-pool.ts';
+import { sweepOrphanedTempFiles } from '../core/temp-files.ts';
+import { ORIGINALS_TEMP_DIR } from './delivery/original-file.ts';
 import { createRedisClient } from '../core/redis.ts';
 import { createObjectStore } from '../core/storage/index.ts';
 import type { ObjectStore } from '../core/storage/types.ts';
@@ -24,8 +27,19 @@ import { VariantAccessRecorder } from './delivery/access-recorder.ts';
 import { OriginalSource } from './delivery/originals.ts';
 import { VariantService } from './delivery/variants.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { instrumentStore } from './instrumented-store.ts';
+import { observePlatformState } from './state-metrics.ts';
 import { SigningService } from './keys/signing-keys.ts';
+import { Limits } from './limits/limits.ts';
+import { OrganizationPolicies } from './limits/organization-policies.ts';
+import { Quotas } from './limits/quotas.ts';
+import { RateLimits } from './limits/rate-limits.ts';
 import { UsageRecorder } from './usage.ts';
+import { WebhookEndpointAdmin } from './events/webhook-endpoints.ts';
+import type { OutboundPolicy } from './outbound-http.ts';
+import { CachePurge } from './purge/cache-purge.ts';
+import { PurgeTargets, type PurgeEndpoints } from './purge/purge-targets.ts';
+import { CorsOrigins } from './cors-origins.ts';
 
 export interface Platform {
   config: AppConfig;
@@ -40,7 +54,17 @@ export interface Platform {
   signing: SigningService;
   usage: UsageRecorder;
   access: VariantAccessRecorder;
+  /** Origins allowed to call the API from browsers (the `cors_allowed_origins` policy). */
+  cors: CorsOrigins;
   memory: MemoryVariantCache;
+  /** Rate limits and quotas (platform/limits/), called by the shells. */
+  limits: Limits;
+  /** Which addresses tenant-chosen URLs (webhooks, generic CDN purge) may reach. */
+  outbound: OutboundPolicy;
+  webhooks: WebhookEndpointAdmin;
+  purgeTargets: PurgeTargets;
+  /** The invalidation API: drop variants from every cache layer, purge CDNs through the outbox. */
+  cachePurge: CachePurge;
   close(): Promise<void>;
 }
 
@@ -48,6 +72,8 @@ export interface PlatformOverrides {
   /** Injected clock (seconds since the epoch) for signature expiry and rotation tests. */
   nowSeconds?: () => number;
   usageFlushMs?: number;
+  /** Vendor API base URLs of the CDN purge adapters (tests point them at local servers). */
+  purgeEndpoints?: PurgeEndpoints;
   /** Errors that happen after a response went out (write-behind stores); default: stderr. */
   logError?: (message: string, error: unknown) => void;
 }
@@ -57,40 +83,49 @@ export async function createPlatform(
   overrides: PlatformOverrides = {},
 ): Promise<Platform> {
   configureSharp();
+  // Originals streamed to disk by a process that was killed mid-transform.
+  await sweepOrphanedTempFiles(ORIGINALS_TEMP_DIR);
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 20 });
   // Idle-client errors (a restarted server) surface on the next query instead of crashing; the
   // per-client handler is what graphile-worker checks for on the shared pool.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const workerPool = createWorkerPool(config.databaseUrl);
-  const storage = createObjectStore(config.storage);
+  const metrics = createMetrics();
+  const storage = instrumentStore(createObjectStore(config.storage), metrics);
   await storage.check();
   const redis = config.redisUrl ? createRedisClient(config.redisUrl) : undefined;
   const shared: SharedVariantCache | undefined = redis
     ? new RedisVariantCache(redis, { ttlSeconds: config.redisCacheTtlSeconds })
     : undefined;
   const lock: KeyedLock = redis ? new RedlockKeyedLock(redis) : new LocalKeyedLock();
-  const metrics = createMetrics();
   const memory = new MemoryVariantCache({ maxBytes: config.memoryCacheBytes });
   const catalog = new DeliveryCatalog(pool, config.metadataCacheTtlMs);
   const usage = new UsageRecorder(pool, overrides.usageFlushMs ?? 5_000);
   const access = new VariantAccessRecorder(workerPool, overrides.usageFlushMs ?? 5_000);
+  const originals = new OriginalSource(storage, { maxBytes: config.originalsCacheBytes });
+  const limiter = createTransformLimiter({
+    maxConcurrent: config.maxConcurrentTransforms,
+    maxQueued: config.maxQueuedTransforms,
+  });
+  observePlatformState(metrics, { limiter, memory, originals, redis, pool, workerPool });
+  const transforms = createProcessPool({ onKill: () => metrics.transformsKilled.inc() });
   const variants = new VariantService({
     workerPool,
     storage,
-    originals: new OriginalSource(storage, { maxBytes: config.originalsCacheBytes }),
+    originals,
     memory,
     shared,
     singleFlight: new SingleFlight(),
     lock,
-    limiter: createTransformLimiter({
-      maxConcurrent: config.maxConcurrentTransforms,
-      maxQueued: config.maxQueuedTransforms,
-    }),
+    limiter,
+    transforms,
     metrics,
     logError: overrides.logError ?? ((message, error) => console.error(`[imgplane] ${message}:`, error)),
   });
   const auth = new ApiKeyAuthenticator(pool, config.authCacheTtlMs);
+  const outbound: OutboundPolicy = { allowPrivateNetworks: config.webhookAllowPrivateNetworks };
+  const limits = createLimits(config, { redis, workerPool, metrics });
   const signing = new SigningService({
     pool,
     masterKey: config.masterKey,
@@ -112,9 +147,16 @@ export async function createPlatform(
     signing,
     usage,
     access,
+    cors: new CorsOrigins(pool, config.metadataCacheTtlMs),
     memory,
+    limits,
+    outbound,
+    webhooks: new WebhookEndpointAdmin(pool, config.masterKey, outbound),
+    purgeTargets: new PurgeTargets(pool, config.masterKey, outbound, overrides.purgeEndpoints),
+    cachePurge: new CachePurge({ pool, storage, memory, shared }),
     async close() {
       await variants.settled();
+      await transforms.close();
       await usage.close().catch(() => {});
       await access.close().catch(() => {});
       await lock.close();
@@ -125,6 +167,13 @@ export async function createPlatform(
       await pool.end();
     },
   };
+}
+
+function createLimits(config: AppConfig, deps: { redis: Redis | undefined; workerPool: pg.Pool; metrics: Metrics }): Limits {
+  const policies = new OrganizationPolicies(deps.workerPool, config.metadataCacheTtlMs);
+  const rates = new RateLimits({ redis: deps.redis, policies, metrics: deps.metrics, enabled: config.rateLimits });
+  const quotas = new Quotas({ redis: deps.redis, workerPool: deps.workerPool, policies, metrics: deps.metrics });
+  return new Limits(rates, quotas, policies);
 }
 
 /**

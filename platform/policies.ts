@@ -43,10 +43,22 @@ async function resolveScope(client: pg.PoolClient, scope: PolicyScopeInput): Pro
 }
 
 function rethrowRefusal(error: unknown): never {
-  if ((error as { code?: string }).code === '42501') {
+  const { code, message, detail } = error as { code?: string; message?: string; detail?: string };
+  if (code === '42501') {
     throw forbidden('this API key may not change policies at this scope (organization-level settings need an organization-wide admin key)');
   }
+  // 22023 from the ceiling trigger (db/functions/040_policy_resolution.sql): a limit above what the
+  // scope above allows, or an organization-only limit below organization scope
+  if (code === '22023' && message !== undefined) throw badRequest(message, parseDetail(detail));
   throw error;
+}
+
+function parseDetail(detail: string | undefined): Record<string, unknown> | undefined {
+  try {
+    return detail === undefined ? undefined : (JSON.parse(detail) as Record<string, unknown>);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

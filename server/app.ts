@@ -2,11 +2,17 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './error-handler.ts';
+import { registerApiCors } from './cors.ts';
+import { registerOpenApi } from './openapi.ts';
+import { echoRequestId, OneLinePerRequest, requestId } from './request-log.ts';
+import { installDrain } from './drain.ts';
 import type { Platform } from '../platform/platform.ts';
 import { registerAssetRoutes } from './routes/assets.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { installApiRateLimits } from './rate-limit-hook.ts';
 import { registerImageRoutes } from './routes/images.ts';
 import { registerSigningRoutes } from './routes/signing.ts';
+import { registerPurgeRoutes } from './routes/purge.ts';
 
 /**
  * Something mounted beside the REST routes, such as the GraphQL control plane. The shells never
@@ -21,10 +27,18 @@ export async function buildApp(platform: Platform, extensions: readonly AppExten
       // Signed query strings are credentials: log the path only.
       serializers: { req: (request) => ({ method: request.method, url: request.url.split('?')[0] }) },
     },
+    logController: new OneLinePerRequest(),
+    genReqId: requestId,
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 1024 },
+    // the client address of per-address rate limits, behind a CDN or load balancer
+    trustProxy: platform.config.trustProxy,
   });
   installErrorHandler(app);
+  echoRequestId(app);
+  installDrain(app);
+  await registerApiCors(app, platform.cors);
+  await registerOpenApi(app, { production: platform.config.production });
   // Upload size is enforced per space from its policy; this is only the hard ceiling.
   await app.register(multipart, { limits: { fileSize: 2 ** 40 } });
 
@@ -33,12 +47,17 @@ export async function buildApp(platform: Platform, extensions: readonly AppExten
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    if (reply.statusCode === 503 || reply.statusCode === 429) {
+      platform.metrics.throttled.inc({ status: String(reply.statusCode), route: request.routeOptions.url ?? 'unmatched' });
+    }
   });
 
+  installApiRateLimits(app, platform);
   registerHealthRoutes(app, platform);
   registerImageRoutes(app, { ...platform, signatures: platform.signing });
   registerAssetRoutes(app, { ...platform, publicBaseUrl: platform.config.publicBaseUrl });
   registerSigningRoutes(app, { ...platform, publicBaseUrl: platform.config.publicBaseUrl });
+  registerPurgeRoutes(app, platform);
   for (const extend of extensions) await extend(app, platform);
   return app;
 }

@@ -22,6 +22,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const problem = known ?? new ImgplaneError('internal', 'internal error');
     if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds));
+    if (problem.headers) reply.headers(problem.headers);
     const body: ErrorBody = problem.toBody();
     return reply.code(problem.status).type('application/json; charset=utf-8').send(body);
   });

@@ -11,10 +11,14 @@ import { StorageConfigError } from '../core/storage/types.ts';
 import { applyDatabase } from '../db/apply.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
 import { buildApp } from './app.ts';
+import { drainAndClose } from './drain.ts';
 import { mountGraphql } from '../graphql/mount.ts';
 import { loadOrCreateDevMasterKey } from '../platform/dev-master-key.ts';
 import { createPlatform } from '../platform/platform.ts';
-import { seedDemo } from '../platform/demo-seed.ts';
+import { seedDemo, type DemoSeed } from '../platform/demo-seed.ts';
+import { analystConnectionString } from '../platform/analyst-logins.ts';
+import { demoAnalystLogin } from '../platform/demo-analyst.ts';
+import { demoPage } from './routes/demo.ts';
 import { stopOnSignals } from '../core/shutdown-signals.ts';
 import { listenForInvalidations } from '../platform/invalidation.ts';
 import { startWorker } from '../worker/runner.ts';
@@ -57,14 +61,15 @@ async function serve(config: AppConfig, databaseUrl: string, embedded: EmbeddedD
 
   // Changes made by other processes reach this one's caches through the outbox's NOTIFY.
   const invalidations = await listenForInvalidations(platform);
-  const app = await buildApp(platform, [mountGraphql]);
+  let demo: DemoSeed | undefined;
+  const app = await buildApp(platform, [mountGraphql, demoPage(() => demo)]);
   const worker = config.workerInProcess ? await startWorker({ platform }) : undefined;
   say(`worker: ${worker ? 'in-process (WORKER_MODE=external and `npm run worker` to scale it out)' : 'external (npm run worker)'}`);
   const address = await app.listen({ host: config.host, port: config.port });
   say(`listening on ${address}`);
 
   stopOnSignals(say, async () => {
-    await app.close();
+    await drainAndClose(app, config.shutdownDrainMs);
     await worker?.stop();
     await invalidations.close();
     await platform.close();
@@ -72,7 +77,7 @@ async function serve(config: AppConfig, databaseUrl: string, embedded: EmbeddedD
   });
 
   if (config.seedDemo) {
-    const demo = await seedDemo(platform, address);
+    demo = await seedDemo(platform, address);
     const pub = demo.asset.urls.original.replace(/\/original\.[a-z]+$/, '');
     say('demo organisation "demo" / tenant "website" / space "marketing" is ready:');
     say(`  admin API key (keep it secret): ${demo.apiKey}`);
@@ -83,6 +88,9 @@ async function serve(config: AppConfig, databaseUrl: string, embedded: EmbeddedD
     say(`  upload:     curl -H 'x-api-key: ${demo.apiKey}' -F file=@photo.jpg ${address}/v1/spaces/${demo.spaceId}/assets`);
     say(`  sign:       curl -H 'x-api-key: ${demo.apiKey}' -H 'content-type: application/json' -d '{"path":"/v1/priv/demo/website/marketing/img/${demo.asset.id}/v1/w_300.jpg"}' ${address}/v1/sign`);
     say(`  health:     ${address}/health/ready   metrics: ${address}/metrics`);
+    say(`  demo page:  ${address}/   API reference: ${address}/reference`);
+    const analyst = await demoAnalystLogin(platform, demo.organizationId);
+    say(`  data team:  psql '${analystConnectionString(databaseUrl, analyst)}'   (reads "demo" only: \\dv imgplane.*)`);
   }
 }
 

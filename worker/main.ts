@@ -10,6 +10,7 @@ import { applyDatabase } from '../db/apply.ts';
 import { listenForInvalidations } from '../platform/invalidation.ts';
 import { createPlatform } from '../platform/platform.ts';
 import { loadWorkerConfig } from './config.ts';
+import { serveMetrics } from './metrics-listener.ts';
 import { startWorker } from './runner.ts';
 import { stopOnSignals } from '../core/shutdown-signals.ts';
 
@@ -26,9 +27,15 @@ async function main(): Promise<void> {
   const invalidations = await listenForInvalidations(platform, { applicationName: 'imgplane-worker-invalidation' });
   const worker = await startWorker({ platform, config: workerConfig });
   say(`running${workerConfig.webhook ? `; webhooks to ${new URL(workerConfig.webhook.url).origin}` : ''}`);
+  const metrics =
+    workerConfig.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(platform.metrics.registry, config.host, workerConfig.metricsPort);
+  if (metrics) say(`metrics: http://${config.host}:${metrics.port}/metrics`);
 
   // Stopping lets jobs in progress finish first.
   stopOnSignals(say, async () => {
+    await metrics?.close();
     await worker.stop();
     await invalidations.close();
     await platform.close();

@@ -1,9 +1,10 @@
 /**
- * Runs graphile-worker on a Platform: the outbox dispatcher (woken by the database when events
- * commit, swept every minute) and variant pregeneration. Works the same inside the server process
+ * Runs graphile-worker on a Platform: the outbox dispatcher (woken by the database's NOTIFY when
+ * events commit, swept every minute) and variant pregeneration. Works the same inside the server process
  * and as `npm run worker`; several instances may run against one database.
  */
-import { makeWorkerUtils, parseCronItems, run, type TaskList } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { makeWorkerUtils, parseCronItems, run, type TaskList, type WorkerEvents } from 'graphile-worker';
 import type { Platform } from '../platform/platform.ts';
 import { VARIANT_LIFECYCLE_TASK, variantLifecycleTask } from './tasks/variant-lifecycle.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
@@ -12,7 +13,17 @@ import { presetPregenerationConsumer, type EnqueueJob } from './consumers/preset
 import type { EventConsumer } from './consumers/types.ts';
 import { webhookConsumer } from './consumers/webhook.ts';
 import { workerLogger } from './logger.ts';
+import { startDeadWorkerRecovery } from './dead-worker-recovery.ts';
+import { AmqpEventSink } from '../platform/events/amqp-sink.ts';
+import type { EventSink } from '../platform/events/sink.ts';
+import { WEBHOOK_DELIVER_TASK, WebhookDeliveries } from '../platform/events/webhook-deliveries.ts';
+import { cdnPurgeConsumer } from './consumers/cdn-purge.ts';
+import { eventSinkConsumer } from './consumers/event-sink.ts';
+import { webhookFanOutConsumer } from './consumers/webhook-fanout.ts';
+import { CDN_PURGE_TASK, cdnPurgeTask } from './tasks/cdn-purge.ts';
+import { webhookDeliverTask } from './tasks/webhook-deliver.ts';
 import { OUTBOX_DISPATCH_JOB_KEY, OUTBOX_DISPATCH_TASK, outboxDispatchTask } from './tasks/outbox-dispatch.ts';
+import { listenForOutboxWakeups } from './outbox-wakeup.ts';
 import { PREGENERATE_VARIANT_TASK, pregenerateVariantTask } from './tasks/pregenerate-variant.ts';
 
 export interface StartWorkerOptions {
@@ -28,10 +39,29 @@ export interface WorkerHandle {
 
 const CONCURRENCY = 2;
 
-function outboxConsumers(platform: Platform, config: WorkerConfig, enqueue: EnqueueJob): EventConsumer[] {
-  const consumers = [invalidationConsumer(platform.pool), presetPregenerationConsumer(platform.pool, enqueue)];
+function outboxConsumers(
+  platform: Platform,
+  config: WorkerConfig,
+  enqueue: EnqueueJob,
+  deliveries: WebhookDeliveries,
+  sink: EventSink | undefined,
+): EventConsumer[] {
+  const consumers = [
+    invalidationConsumer(platform.pool),
+    presetPregenerationConsumer(platform.pool, enqueue),
+    webhookFanOutConsumer(deliveries),
+    cdnPurgeConsumer(platform.pool, platform.purgeTargets, enqueue),
+  ];
   if (config.webhook) consumers.push(webhookConsumer(config.webhook));
+  if (sink) consumers.push(eventSinkConsumer(sink));
   return consumers;
+}
+
+/** error: an attempt threw (retried while attempts remain); failed: it also was the last attempt. */
+function countJobOutcomes(events: WorkerEvents, metrics: Platform['metrics']): void {
+  events.on('job:success', ({ job }) => metrics.workerJobs.inc({ task: job.task_identifier, outcome: 'success' }));
+  events.on('job:error', ({ job }) => metrics.workerJobs.inc({ task: job.task_identifier, outcome: 'error' }));
+  events.on('job:failed', ({ job }) => metrics.workerJobs.inc({ task: job.task_identifier, outcome: 'failed' }));
 }
 
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerHandle> {
@@ -40,15 +70,30 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const logger = workerLogger(platform.config.logLevel);
   // The pregeneration consumer enqueues through these utils, so the queue schema must exist first.
   const utils = await makeWorkerUtils({ pgPool: platform.pool, logger });
+  const deliveries = new WebhookDeliveries(platform.pool, platform.config.masterKey, platform.outbound, config.webhookRetry);
+  const sink = config.eventsAmqpUrl ? new AmqpEventSink({ url: config.eventsAmqpUrl }) : undefined;
   try {
     await utils.migrate();
+    const consumers = outboxConsumers(platform, config, utils.addJob, deliveries, sink);
     const taskList: TaskList = {
-      [OUTBOX_DISPATCH_TASK]: outboxDispatchTask(platform.pool, outboxConsumers(platform, config, utils.addJob)),
+      [OUTBOX_DISPATCH_TASK]: outboxDispatchTask(platform.pool, consumers, platform.metrics),
+      [WEBHOOK_DELIVER_TASK]: webhookDeliverTask(deliveries),
+      [CDN_PURGE_TASK]: cdnPurgeTask(platform.purgeTargets),
       [PREGENERATE_VARIANT_TASK]: pregenerateVariantTask(platform),
       [VARIANT_LIFECYCLE_TASK]: variantLifecycleTask(platform),
     };
+    // Our own emitter, given to run(): workers are created (and announce their ids) before it resolves.
+    const events: WorkerEvents = new EventEmitter();
+    countJobOutcomes(events, platform.metrics);
+    const recovery = await startDeadWorkerRecovery({
+      pool: platform.pool,
+      events,
+      utils,
+      log: (message) => logger.warn(message),
+    });
     const runner = await run({
       pgPool: platform.pool,
+      events,
       taskList,
       // The safety net: events committed while no worker ran, or before graphile_worker existed.
       parsedCronItems: parseCronItems([
@@ -69,14 +114,34 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       concurrency: CONCURRENCY,
       noHandleSignals: true,
       logger,
+    }).catch(async (error: unknown) => {
+      await recovery.close();
+      throw error;
+    });
+    // Committed events NOTIFY; a burst of them becomes one dispatcher job, due now ('replace'
+    // brings a pending retry-time job forward; the run reschedules any later retry itself).
+    const wakeups = await listenForOutboxWakeups({
+      pool: platform.pool,
+      enqueue: async () => {
+        await utils.addJob(OUTBOX_DISPATCH_TASK, {}, { jobKey: OUTBOX_DISPATCH_JOB_KEY, jobKeyMode: 'replace' });
+      },
+      onError: (error) => logger.error(`outbox wake-up failed (the minute sweep will deliver): ${String(error)}`),
+    }).catch(async (error: unknown) => {
+      await runner.stop();
+      await recovery.close();
+      throw error;
     });
     return {
       async stop() {
+        await wakeups.close();
         await runner.stop();
+        await recovery.close();
+        await sink?.close();
         await utils.release();
       },
     };
   } catch (error) {
+    await sink?.close();
     await utils.release();
     throw error;
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { connectTestRedis, waitFor, withProxiedRedis } from '../../test/support/redis-test-client.ts';
 import { RedisVariantCache } from './redis.ts';
 import type { CachedVariant } from './types.ts';
@@ -9,13 +9,6 @@ const redisUrl = inject('redisUrl');
 
 const allByteValues = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 const variant = (body: Buffer = allByteValues): CachedVariant => ({ body, contentType: 'image/webp', etag: '"v1"' });
-
-/** Resolves with the call's result and how long it took. */
-async function timed<T>(call: () => Promise<T>): Promise<{ result: T; ms: number }> {
-  const started = performance.now();
-  const result = await call();
-  return { result, ms: performance.now() - started };
-}
 
 describe.skipIf(!redisUrl)('RedisVariantCache on real Redis', () => {
   let client: Redis;
@@ -76,26 +69,26 @@ describe.skipIf(!redisUrl)('RedisVariantCache on real Redis', () => {
     expect(cache.stats().bypassed).toBe(1);
   });
 
-  it('answers fast misses and no-ops while Redis is cut, and recovers after restore', async () => {
+  it('answers misses and no-ops without touching Redis while it is cut, and recovers after restore', async () => {
     await withProxiedRedis(redisUrl, async (proxied, proxy) => {
       const cache = new RedisVariantCache(proxied, { keyPrefix, coolDownMs: 100 });
       await cache.set('survivor', variant());
       expect(await cache.get('survivor')).toBeDefined();
 
       proxy.cut();
+      await waitFor(() => proxied.status !== 'ready');
+      const before = cache.stats();
       for (let i = 0; i < 5; i += 1) {
-        const read = await timed(() => cache.get('survivor'));
-        expect(read.result).toBeUndefined();
-        expect(read.ms).toBeLessThan(300);
-        const write = await timed(() => cache.set(`lost${i}`, variant()));
-        expect(write.ms).toBeLessThan(300);
+        expect(await cache.get('survivor')).toBeUndefined();
+        await cache.set(`lost${i}`, variant());
       }
-      expect(cache.stats().bypassed).toBeGreaterThan(0);
+      // Every call was answered without a command (so without waiting on one): none failed.
+      expect(cache.stats()).toEqual({ ...before, misses: before.misses + 5, bypassed: before.bypassed + 10 });
 
       proxy.restore();
       await waitFor(() => proxied.status === 'ready');
-      await new Promise((resolve) => setTimeout(resolve, 150)); // past the cool-down
-      expect(await cache.get('survivor')).toEqual(variant());
+      // Back in use once the client is ready and any cool-down has passed.
+      await vi.waitFor(async () => expect(await cache.get('survivor')).toEqual(variant()), { timeout: 5_000, interval: 20 });
     });
   });
 
@@ -104,10 +97,8 @@ describe.skipIf(!redisUrl)('RedisVariantCache on real Redis', () => {
       const cache = new RedisVariantCache(proxied, { keyPrefix, coolDownMs: 60_000 });
       const inFlight = cache.get('anything');
       proxy.cut();
-      const read = await timed(() => inFlight);
-      expect(read.result).toBeUndefined();
-      expect(read.ms).toBeLessThan(300);
-      expect(cache.stats().errors).toBe(1);
+      expect(await inFlight).toBeUndefined();
+      expect(cache.stats()).toMatchObject({ errors: 1, misses: 1, bypassed: 0 });
 
       proxy.restore();
       await waitFor(() => proxied.status === 'ready');

@@ -78,6 +78,19 @@ export class RedisVariantCache implements SharedVariantCache {
     }
   }
 
+  /** Unlike get/set, tried even while cooling down: a purge should reach Redis if it can. */
+  async delete(keys: readonly string[]): Promise<boolean> {
+    if (keys.length === 0) return true;
+    if (this.#closed || this.#client.status !== 'ready') return false;
+    try {
+      await this.#client.del(...keys.map((key) => this.#keyPrefix + key));
+      return true;
+    } catch {
+      this.#fail();
+      return false;
+    }
+  }
+
   /** Stops using Redis (late calls during shutdown become misses); the client stays open. */
   async close(): Promise<void> {
     this.#closed = true;

@@ -13,5 +13,7 @@ export interface CachedVariant {
 export interface SharedVariantCache {
   get(key: string): Promise<CachedVariant | undefined>;
   set(key: string, value: CachedVariant): Promise<void>;
+  /** Forgets variants (a purge); resolves false when the backend could not be reached. */
+  delete(keys: readonly string[]): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -12,10 +12,14 @@ const SVG_SNIFF_BYTES = 4096;
 
 /**
  * Optional BOM, XML declaration, comments and DOCTYPE (with an internal subset), then `<svg`.
- * Every repetition starts with a distinct literal, so matching stays linear on hostile input.
+ * Matching stays linear on hostile input because every prefix has one parse only: each repetition
+ * starts with a distinct literal, a comment cannot run past its first `-->` (its body never holds
+ * `--`, as XML requires) and an internal subset not past its first `]` outside quotes. A lazy
+ * `[\s\S]*?` there could also span several comments, and a 4 KiB run of `<!-- a -->` then took
+ * exponential time to reject.
  */
 const SVG_ROOT =
-  /^\uFEFF?\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>)\s*)*<svg[\s/>]/i;
+  /^\uFEFF?\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--(?:[^-]|-[^-])*-->|<!DOCTYPE[^>[]*(?:\[(?:[^\]"']|"[^"]*"|'[^']*')*\])?\s*>)\s*)*<svg[\s/>]/i;
 
 /** The sniffed MIME type, or undefined when the bytes match no known type. */
 export async function sniffMimeType(filePath: string): Promise<string | undefined> {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { KeyedLock } from './types.ts';
 
 export interface KeyedLockContenders {
@@ -61,9 +61,15 @@ export function describeKeyedLockContract(name: string, contenders: () => KeyedL
 
     it('runs different keys concurrently', async () => {
       const { first } = contenders();
-      const probe = overlapProbe(50);
-      await Promise.all([first.withLock(randomUUID(), probe.work), first.withLock(randomUUID(), probe.work)]);
-      expect(probe.maxInside()).toBe(2);
+      // Each holder stays inside until the other one has come in too: a lock that serialised
+      // different keys would leave the first waiting, and the bound turns that into a failure.
+      let inside = 0;
+      const meet = async () => {
+        inside += 1;
+        await vi.waitFor(() => expect(inside).toBe(2), { timeout: 10_000, interval: 5 });
+      };
+      await Promise.all([first.withLock(randomUUID(), meet), first.withLock(randomUUID(), meet)]);
+      expect(inside).toBe(2);
     });
 
     it('passes the work error to its caller and frees the key for the next holder', async () => {

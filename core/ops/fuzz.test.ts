@@ -1,7 +1,7 @@
 /**
- * Grammar fuzz: random and mutated op strings through parse + plan must either succeed or throw
- * the grammar's 400, never anything else; every success must re-plan from its canonical string
- * to the same canonical and the same TransformOps.
+ * Grammar fuzz: random and mutated op strings (every key and flag, client hint headers included)
+ * through parse + plan must either succeed or throw the grammar's 400, never anything else; every
+ * success must re-plan from its canonical string to the same canonical and the same TransformOps.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import type { EffectivePolicy } from '../policy.ts';
 import { parseOps } from './parse.ts';
 import { planVariant } from './plan.ts';
 import type { VariantPlan } from './plan.ts';
+import type { ClientHints } from './client-hints.ts';
 import { FITS, GRAVITIES } from './types.ts';
 
 const PRESETS = {
@@ -21,20 +22,22 @@ const PRESETS = {
 };
 const POLICIES: EffectivePolicy[] = [
   DEFAULT_POLICY,
-  { ...DEFAULT_POLICY, max_width: 1000, max_height: 800, allowed_formats: ['jpeg', 'png', 'webp'], quality_jpeg: 90 },
+  { ...DEFAULT_POLICY, max_width: 1000, max_height: 800, allowed_formats: ['jpeg', 'png', 'webp'], quality_jpeg: 90, jpeg_progressive: true },
 ];
 const EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'avif', 'gif', 'jpg', 'webp', 'bmp', 'JPG', ''];
 const ACCEPTS = [undefined, '*/*', 'image/avif,image/webp,*/*;q=0.8', 'image/webp;q=0', 'image/avif;q=0.x'];
 const SOURCES = [
-  { format: 'jpeg', hasAlpha: false, frames: 1 },
-  { format: 'png', hasAlpha: true, frames: 1 },
-  { format: 'gif', hasAlpha: true, frames: 12 },
+  { format: 'jpeg', hasAlpha: false, frames: 1, width: 2725, height: 2225 },
+  { format: 'png', hasAlpha: true, frames: 1, width: 300, height: 200 },
+  { format: 'gif', hasAlpha: true, frames: 12, width: 80, height: 80 },
 ];
 
 const decimal = (min: number, max: number) =>
   fc.tuple(fc.double({ min, max, noNaN: true }), fc.nat(3)).map(([value, digits]) => value.toFixed(digits));
+const fraction = fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(5)).map(([value, digits]) => value.toFixed(digits));
+const pixels = (max: number) => fc.integer({ min: 0, max }).map(String);
 const validValues: Record<string, fc.Arbitrary<string>> = {
-  w: fc.integer({ min: 1, max: 5000 }).map(String),
+  w: fc.oneof(fc.integer({ min: 1, max: 5000 }).map(String), fc.constant('auto')),
   h: fc.integer({ min: 1, max: 5000 }).map(String),
   dpr: fc.constantFrom('1', '1.5', '2', '3.25', '4'),
   f: fc.constantFrom(...FITS),
@@ -45,15 +48,32 @@ const validValues: Record<string, fc.Arbitrary<string>> = {
   r: fc.constantFrom('0', '90', '180', '270'),
   blur: decimal(0.3, 1000),
   sharpen: decimal(0.5, 10),
+  rect: fc.oneof(fc.tuple(pixels(3000), pixels(3000), pixels(3000), pixels(3000)), fc.tuple(fraction, fraction, fraction, fraction)).map((values) => values.join(',')),
+  fp: fc.tuple(fraction, fraction).map((values) => values.join(',')),
+  ar: fc.tuple(decimal(0.01, 50), decimal(0.01, 50)).map(([width, height]) => `${width}:${height}`),
+  trim: pixels(300),
+  ext: fc.tuple(pixels(100), pixels(100), pixels(100), pixels(100)).map((values) => values.join(',')),
+  bri: decimal(0, 11),
+  con: decimal(0, 11),
+  sat: decimal(0, 11),
+  hue: pixels(400),
+  gam: decimal(0.3, 3.2),
+  tint: fc.constantFrom('fff', '704214', 'ABCDEF', '11223380'),
   preset: fc.constantFrom('thumb', 'mono', 'huge', 'broken', 'nope'),
 };
 const validToken = fc.oneof(
   fc.constantFrom(...Object.keys(validValues)).chain((key) => (validValues[key] ?? fc.constant('')).map((value) => `${key}_${value}`)),
-  fc.constantFrom('bw', 'flip', 'flop', 'up'),
+  fc.constantFrom('bw', 'flip', 'flop', 'up', 'trim', 'norm', 'prog', 'lossless', 'png8', 'ch', 'ch', 'ch'),
 );
 const noisyToken = fc.tuple(
-  fc.constantFrom(...Object.keys(validValues), 'bw', 'zz', 'W', ''),
-  fc.oneof(fc.integer({ min: -5, max: 20_000 }).map(String), decimal(0, 1200), fc.string({ maxLength: 8 })),
+  fc.constantFrom(...Object.keys(validValues), 'bw', 'zz', 'W', '', 'norm', 'ch'),
+  fc.oneof(
+    fc.integer({ min: -5, max: 20_000 }).map(String),
+    decimal(0, 1200),
+    fc.string({ maxLength: 8 }),
+    fc.tuple(fc.array(fc.oneof(decimal(0, 2), pixels(5000)), { minLength: 1, maxLength: 5 }), fc.constantFrom(',', ':'))
+      .map(([values, separator]) => values.join(separator)),
+  ),
 ).map(([key, value]) => `${key}_${value}`);
 const token = fc.oneof(
   { weight: 8, arbitrary: validToken },
@@ -78,14 +98,30 @@ const mutatedOpString = fc.tuple(opString, fc.array(mutation, { minLength: 1, ma
 );
 const randomString = fc.string({ unit: 'binary', maxLength: 600 });
 
+const hints = fc.record(
+  {
+    dpr: fc.constantFrom('1', '2', '2.625', '0.5', '9', 'x', ''),
+    width: fc.constantFrom('320', '1', '99999', '-1', 'wide', ''),
+    saveData: fc.constantFrom('on', 'off', 'ON', ''),
+  },
+  { requiredKeys: [] },
+);
+
 const context = fc.record({
   extension: fc.constantFrom(...EXTENSIONS),
   accept: fc.constantFrom(...ACCEPTS),
   policy: fc.constantFrom(...POLICIES),
   source: fc.constantFrom(...SOURCES),
+  hints,
 });
 
-type Context = { extension: string; accept: string | undefined; policy: EffectivePolicy; source: (typeof SOURCES)[number] };
+type Context = {
+  extension: string;
+  accept: string | undefined;
+  policy: EffectivePolicy;
+  source: (typeof SOURCES)[number];
+  hints: ClientHints;
+};
 
 function plan(raw: string, ctx: Context): VariantPlan | ImgplaneError {
   try {

@@ -35,6 +35,8 @@ function parseJsonEntry(key: string, value: unknown): Partial<ParsedOps> {
   if (spec === undefined) {
     throw invalidOps(`unknown preset key "${key}" (presets use URL keys such as w, h, f, fmt, bw)`, { key });
   }
+  // A key that means something alone (`trim`) may be `true` in JSON, like a flag.
+  if (spec.bare !== undefined && typeof value === 'boolean') return value ? spec.bare : {};
   const isNumber = typeof value === 'number' && Number.isFinite(value);
   const jsonTypeOk = (isNumber && spec.jsonTypes.includes('number')) ||
     (typeof value === 'string' && spec.jsonTypes.includes('string'));

@@ -7,7 +7,7 @@ import { parseOps } from './parse.ts';
 import { planVariant } from './plan.ts';
 import type { VariantPlan, VariantPlanInput } from './plan.ts';
 
-export const OPAQUE_STILL = { format: 'jpeg', hasAlpha: false, frames: 1 } as const;
+export const OPAQUE_STILL = { format: 'jpeg', hasAlpha: false, frames: 1, width: 800, height: 600 } as const;
 
 export function planFor(
   raw: string,

@@ -9,8 +9,8 @@ import type { ParsedOps } from './types.ts';
 
 /** Longest `{ops}` segment accepted; real op strings are well under 100 characters. */
 export const MAX_OPS_LENGTH = 512;
-/** Most tokens in one segment (13 keys, 4 flags and a few presets fit easily). */
-export const MAX_OPS_TOKENS = 32;
+/** Most tokens in one segment (every one of the 22 keys and 9 flags fits, with a few presets). */
+export const MAX_OPS_TOKENS = 36;
 
 const TOKEN_PREVIEW_LENGTH = 64;
 
@@ -56,6 +56,11 @@ function applyToken(ops: ParsedOps, presets: string[], token: string): string {
   const separator = token.indexOf('_');
   const key = separator < 0 ? token : token.slice(0, separator);
   if (separator < 0) {
+    const bare = VALUE_SPECS.get(key)?.bare;
+    if (bare !== undefined) {
+      Object.assign(ops, bare);
+      return key;
+    }
     const known = VALUE_SPECS.has(key) || key === PRESET_KEY;
     throw invalidOps(known ? `"${token}" needs a value (${key}_...)` : `unknown operation "${token}"`, { token });
   }

@@ -27,6 +27,20 @@ describe('planVariant: canonical string', () => {
       flip: false,
       flop: false,
       upscale: false,
+      rect: null,
+      focal: null,
+      trim: null,
+      extend: null,
+      brightness: null,
+      contrast: null,
+      saturation: null,
+      hue: null,
+      gamma: null,
+      tint: null,
+      normalise: false,
+      progressive: false,
+      lossless: false,
+      palette: false,
     });
     expect(plan.negotiated).toBe(false);
   });
@@ -95,7 +109,7 @@ describe('planVariant: formats', () => {
     expect(plan.ops).toMatchObject({ format: 'avif', quality: 52 });
     expect(plan.negotiated).toBe(true);
     expect(planFor('fmt_auto', { accept: '*/*' }).ops.format).toBe('jpeg');
-    expect(planFor('fmt_auto', { source: { format: 'png', hasAlpha: true, frames: 1 } }).ops.format).toBe('png');
+    expect(planFor('fmt_auto', { source: { format: 'png', hasAlpha: true, frames: 1, width: 800, height: 600 } }).ops.format).toBe('png');
   });
 
   it('negotiates only among allowed formats', () => {

@@ -1,12 +1,16 @@
 /**
  * `planVariant`: from what a URL asked for to the complete TransformOps the pipeline runs, plus
  * the canonical string that names the variant. Order: presets expand (left to right, explicit URL
- * ops win), the output format is chosen (fmt_, else the extension; fmt_auto negotiates), dpr is
- * folded into width/height, policy limits are checked, and every default is made explicit.
+ * ops win), the output format is chosen (fmt_, else the extension; fmt_auto negotiates), client
+ * hints are read (`ch`), dpr and `ar_` are folded into width/height, `rect_` becomes pixels of the
+ * original, policy limits are checked, every default is made explicit, and options without
+ * effect are dropped so that they do not split one picture into several variants.
  */
 import { negotiateFormat } from '../negotiate.ts';
 import type { EffectivePolicy, OutputFormat } from '../policy.ts';
 import { canonicalOps } from './canonical.ts';
+import { hintsInEffect, SAVE_DATA_QUALITY_FACTOR, type ClientHints } from './client-hints.ts';
+import { plannedBox, resolveBorders, resolveRect } from './geometry.ts';
 import { invalidOps } from './grammar.ts';
 import { parsedOpsFromJson } from './json.ts';
 import type { ParsedOps, TransformOps } from './types.ts';
@@ -15,6 +19,9 @@ export interface VariantSource {
   format: string;
   hasAlpha: boolean;
   frames: number;
+  /** Size as displayed (after EXIF orientation), as the catalog stores it: `rect_` is checked against it. */
+  width: number;
+  height: number;
 }
 
 export interface VariantPlanInput {
@@ -26,6 +33,8 @@ export interface VariantPlanInput {
   accept: string | undefined;
   policy: EffectivePolicy;
   source: VariantSource;
+  /** Client hint headers of the request; read only for URLs with `ch`. */
+  hints?: ClientHints;
 }
 
 export interface VariantPlan {
@@ -33,6 +42,10 @@ export interface VariantPlan {
   canonical: string;
   /** True when fmt_auto chose the format from Accept (the response then needs `Vary: Accept`). */
   negotiated: boolean;
+  /** Request headers this answer depends on (`Accept`, client hints), for `Vary`. */
+  vary: readonly string[];
+  /** The URL opted into client hints (`ch`): the response advertises them with `Accept-CH`. */
+  clientHints: boolean;
 }
 
 /**
@@ -55,10 +68,24 @@ export const NEUTRAL_OPS = Object.freeze({
   rotate: 0,
   blur: null,
   sharpen: null,
+  rect: null,
+  focal: null,
+  trim: null,
+  extend: null,
+  brightness: null,
+  contrast: null,
+  saturation: null,
+  hue: null,
+  gamma: null,
+  tint: null,
   grayscale: false,
   flip: false,
   flop: false,
   upscale: false,
+  normalise: false,
+  progressive: false,
+  lossless: false,
+  palette: false,
 } as const satisfies Omit<TransformOps, 'quality' | 'format'>);
 const DEFAULTS = NEUTRAL_OPS;
 
@@ -85,24 +112,57 @@ export function planVariant(input: VariantPlanInput): VariantPlan {
       token,
     });
   }
+  const lossless = wanted.lossless === true && LOSSLESS_FORMATS.has(format);
+  const policyQuality = !lossless && QUALITY_FORMATS.has(format) && (wanted.quality === undefined || wanted.quality === 'auto');
+  const hints = hintsInEffect(wanted, input.hints, policyQuality);
+  const limits = { maxWidth: input.policy.max_width, maxHeight: input.policy.max_height };
+  const box = plannedBox(wanted, hints, limits);
+  const fit = wanted.fit ?? DEFAULTS.fit;
+  // A focal point steers cover crops only, and replaces the gravity there.
+  const focal = wanted.focal !== undefined && fit === 'cover' && box.width !== null && box.height !== null ? { ...wanted.focal } : null;
+  const tint = wanted.tint ?? null;
   const ops: TransformOps = {
     original: input.parsed.original === true,
-    width: scaledDimension(wanted.width, wanted.dpr, input.policy.max_width, 'w'),
-    height: scaledDimension(wanted.height, wanted.dpr, input.policy.max_height, 'h'),
-    fit: wanted.fit ?? DEFAULTS.fit,
-    gravity: wanted.gravity ?? DEFAULTS.gravity,
+    width: box.width,
+    height: box.height,
+    fit,
+    gravity: focal === null ? (wanted.gravity ?? DEFAULTS.gravity) : DEFAULTS.gravity,
     background: wanted.background ?? DEFAULTS.background,
-    quality: resolveQuality(wanted.quality, format, input.policy),
+    quality: lossless ? QUALITY_IGNORED : resolveQuality(wanted.quality, format, input.policy, hints.saveData),
     format,
     rotate: wanted.rotate ?? DEFAULTS.rotate,
     blur: wanted.blur ?? null,
     sharpen: wanted.sharpen ?? null,
-    grayscale: wanted.grayscale === true,
+    rect: resolveRect(wanted, input.source),
+    focal,
+    trim: wanted.trim ?? null,
+    extend: resolveBorders(wanted, box, limits),
+    brightness: unlessNeutral(wanted.brightness, 1),
+    contrast: unlessNeutral(wanted.contrast, 1),
+    saturation: unlessNeutral(wanted.saturation, 1),
+    hue: unlessNeutral(wanted.hue, 0),
+    gamma: unlessNeutral(wanted.gamma, 1),
+    tint,
+    // A tint keeps only the lightness of the picture, so greyscale first would change nothing.
+    grayscale: wanted.grayscale === true && tint === null,
     flip: wanted.flip === true,
     flop: wanted.flop === true,
     upscale: wanted.upscale === true,
+    normalise: wanted.normalise === true,
+    progressive: format === 'jpeg' ? wanted.progressive === true || input.policy.jpeg_progressive : format === 'png' && wanted.progressive === true,
+    lossless,
+    palette: format === 'png' && wanted.palette === true,
   };
-  return { ops, canonical: canonicalOps(ops), negotiated };
+  const vary = negotiated ? ['Accept', ...hints.consulted] : hints.consulted;
+  return { ops, canonical: canonicalOps(ops), negotiated, vary, clientHints: wanted.clientHints === true };
+}
+
+const LOSSLESS_FORMATS: ReadonlySet<OutputFormat> = new Set(['webp', 'avif']);
+const QUALITY_FORMATS: ReadonlySet<OutputFormat> = new Set(['jpeg', 'webp', 'avif']);
+
+/** An adjustment at its neutral value is no adjustment (`bri_1` is the same variant as none). */
+function unlessNeutral(value: number | undefined, neutral: number): number | null {
+  return value === undefined || value === neutral ? null : value;
 }
 
 /** Presets apply left to right, each over the previous; the URL's own ops override them all. */
@@ -145,22 +205,8 @@ function chooseFormat(
   return { format: extensionFormat, negotiated: false, token: `.${input.extension}` };
 }
 
-/**
- * dpr multiplies the requested size and is then dropped. Rounded to nearest (not ceil) so float
- * noise such as 100 * 1.15 = 114.99999999999999 cannot tip a size by a pixel. dpr alone, without a
- * width or height, has nothing to scale and no effect.
- */
-function scaledDimension(size: number | undefined, dpr: number | undefined, max: number, key: 'w' | 'h'): number | null {
-  if (size === undefined) return null;
-  const scaled = Math.round(size * (dpr ?? 1));
-  if (scaled > max) {
-    const via = dpr === undefined ? '' : ` at dpr ${dpr} (${scaled} px)`;
-    throw invalidOps(`"${key}_${size}"${via} is over this space's maximum of ${max} px`, { token: `${key}_${size}` });
-  }
-  return scaled;
-}
-
-function resolveQuality(quality: ParsedOps['quality'], format: OutputFormat, policy: EffectivePolicy): number {
+/** An explicit `q_` wins; `q_auto` (or none) is the policy's, lowered when Save-Data asks. */
+function resolveQuality(quality: ParsedOps['quality'], format: OutputFormat, policy: EffectivePolicy, saveData: boolean): number {
   const policyQuality: Partial<Record<OutputFormat, number>> = {
     jpeg: policy.quality_jpeg,
     webp: policy.quality_webp,
@@ -168,5 +214,6 @@ function resolveQuality(quality: ParsedOps['quality'], format: OutputFormat, pol
   };
   const byPolicy = policyQuality[format];
   if (byPolicy === undefined) return QUALITY_IGNORED;
-  return quality === undefined || quality === 'auto' ? byPolicy : quality;
+  if (quality !== undefined && quality !== 'auto') return quality;
+  return saveData ? Math.max(1, Math.round(byPolicy * SAVE_DATA_QUALITY_FACTOR)) : byPolicy;
 }

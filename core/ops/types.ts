@@ -17,10 +17,51 @@ export type Gravity = (typeof GRAVITIES)[number];
 
 export type Rotation = 0 | 90 | 180 | 270;
 
+/**
+ * `rect_`: a rectangle of the auto-oriented original. `fraction` rectangles (written with a decimal
+ * point) become pixels in planning, once the original's size is known.
+ */
+export interface RectOps {
+  unit: 'px' | 'fraction';
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A rectangle in pixels of the auto-oriented original. */
+export interface PixelRect {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** `fp_`: a point as fractions (0-1) of the auto-oriented original's width and height. */
+export interface FocalPoint {
+  x: number;
+  y: number;
+}
+
+/** `ext_`: border widths in pixels, added after resizing. */
+export interface Borders {
+  top: number;
+  right: number;
+  bottom: number;
+  left: number;
+}
+
+/** `ar_{w}:{h}`. */
+export interface AspectRatio {
+  width: number;
+  height: number;
+}
+
 /** What a URL or a preset asked for, before defaults: only the keys it named. */
 export interface ParsedOps {
   original?: true;
-  width?: number;
+  /** `w_auto`: the width comes from the `Sec-CH-Width` client hint (needs `ch`). */
+  width?: number | 'auto';
   height?: number;
   dpr?: number;
   fit?: Fit;
@@ -32,11 +73,33 @@ export interface ParsedOps {
   rotate?: Rotation;
   blur?: number;
   sharpen?: number;
+  rect?: RectOps;
+  focal?: FocalPoint;
+  aspect?: AspectRatio;
+  /** `trim` / `trim_{threshold}`: the threshold (difference from the background colour). */
+  trim?: number;
+  extend?: Borders;
+  /** Multipliers, 1 = unchanged. */
+  brightness?: number;
+  contrast?: number;
+  saturation?: number;
+  /** Degrees, 1-359. */
+  hue?: number;
+  /** Midtone gamma: output = input^(1/gamma); above 1 brightens. */
+  gamma?: number;
+  /** Lowercase 6-digit hex. */
+  tint?: string;
   grayscale?: true;
   flip?: true;
   flop?: true;
   /** Allow output larger than the source (off by default). */
   upscale?: true;
+  normalise?: true;
+  progressive?: true;
+  lossless?: true;
+  palette?: true;
+  /** `ch`: read the client hints Sec-CH-DPR, Sec-CH-Width and Save-Data. */
+  clientHints?: true;
   /** Preset names in the order they appeared (`preset_thumb`). */
   presets?: string[];
 }
@@ -55,10 +118,30 @@ export interface TransformOps {
   rotate: Rotation;
   blur: number | null;
   sharpen: number | null;
+  /** Crop of the auto-oriented original before anything else, in its pixels. */
+  rect: PixelRect | null;
+  /** Only set when a `cover` crop uses it. */
+  focal: FocalPoint | null;
+  trim: number | null;
+  /** Only set when at least one border is wider than 0. */
+  extend: Borders | null;
+  brightness: number | null;
+  contrast: number | null;
+  saturation: number | null;
+  hue: number | null;
+  gamma: number | null;
+  tint: string | null;
   grayscale: boolean;
   /** Mirror top-to-bottom (sharp/ImageMagick meaning). */
   flip: boolean;
   /** Mirror left-to-right (sharp/ImageMagick meaning). */
   flop: boolean;
   upscale: boolean;
+  normalise: boolean;
+  /** Progressive JPEG, interlaced PNG; false for every other format. */
+  progressive: boolean;
+  /** Lossless WebP or AVIF; false for every other format. */
+  lossless: boolean;
+  /** Palette PNG (libimagequant); false for every other format. */
+  palette: boolean;
 }

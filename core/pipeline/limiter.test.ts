@@ -67,6 +67,30 @@ describe('createTransformLimiter', () => {
     expect(limiter.stats()).toEqual({ active: 0, queued: 0 });
   });
 
+  it('counts queue wait against the deadline: a waiter leaves the queue with its 503 when the deadline passes', async () => {
+    const limiter = createTransformLimiter({ maxConcurrent: 1, maxQueued: 2 });
+    const running = deferredTask();
+    const first = limiter.run(running.work);
+    const queuedWork: string[] = [];
+    const late = limiter.run(
+      async () => {
+        queuedWork.push('late');
+        return 'late';
+      },
+      { deadlineAt: performance.now() + 30, timeoutMs: 30 },
+    );
+    const patient = limiter.run(async () => 'patient');
+    await expect(late).rejects.toMatchObject({ code: 'timeout', status: 503, message: expect.stringContaining('30 ms') });
+    // The running transform has not finished: the 503 came from the deadline, not from the slot.
+    expect(limiter.stats()).toEqual({ active: 1, queued: 1 });
+    running.finish('done');
+    await expect(Promise.all([first, patient])).resolves.toEqual(['done', 'patient']);
+    expect(queuedWork).toEqual([]);
+    await expect(limiter.run(async () => 'x', { deadlineAt: performance.now() - 1, timeoutMs: 5 })).rejects.toMatchObject({
+      code: 'timeout',
+    });
+  });
+
   it('rejects nonsensical bounds at construction', () => {
     expect(() => createTransformLimiter({ maxConcurrent: 0, maxQueued: 1 })).toThrow(RangeError);
     expect(() => createTransformLimiter({ maxConcurrent: 1, maxQueued: -1 })).toThrow(RangeError);

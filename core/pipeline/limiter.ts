@@ -1,39 +1,71 @@
 /**
  * Bounds the transforms in flight. Over `maxConcurrent` a transform waits in a FIFO queue; over
  * `maxQueued` waiting it is refused at once with a 503 + Retry-After, because a long queue only
- * turns overload into timeouts.
+ * turns overload into timeouts. A waiter whose deadline passes leaves the queue with its 503 at
+ * that moment: the deadline counts from the request's arrival, queue wait included.
  */
 import sharp from 'sharp';
 import { ImgplaneError } from '../errors.ts';
+import { transformTimeout } from './decode-error.ts';
 
 export interface TransformLimiterOptions {
   maxConcurrent: number;
   maxQueued: number;
 }
 
+export interface RunOptions {
+  /** `performance.now()` by which the work must have finished, queue wait included. */
+  deadlineAt: number;
+  /** The time budget the deadline stands for, named in the 503. */
+  timeoutMs: number;
+}
+
 export interface TransformLimiter {
-  run<T>(work: () => Promise<T>): Promise<T>;
+  run<T>(work: () => Promise<T>, options?: RunOptions): Promise<T>;
   stats(): { active: number; queued: number };
+}
+
+interface Waiter {
+  admit(): void;
 }
 
 export function createTransformLimiter({ maxConcurrent, maxQueued }: TransformLimiterOptions): TransformLimiter {
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) throw new RangeError('maxConcurrent must be an integer >= 1');
   if (!Number.isInteger(maxQueued) || maxQueued < 0) throw new RangeError('maxQueued must be an integer >= 0');
   let active = 0;
-  const waiting: Array<() => void> = [];
+  const waiting: Waiter[] = [];
 
   function release(): void {
     const next = waiting.shift();
     // Hand the slot straight to the next waiter so `active` never dips and lets a newcomer jump the queue.
-    if (next) next();
+    if (next) next.admit();
     else active -= 1;
   }
 
-  async function run<T>(work: () => Promise<T>): Promise<T> {
+  function wait(options: RunOptions | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        admit() {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer =
+        options &&
+        setTimeout(() => {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          reject(transformTimeout(options.timeoutMs));
+        }, Math.max(0, options.deadlineAt - performance.now()));
+      waiting.push(waiter);
+    });
+  }
+
+  async function run<T>(work: () => Promise<T>, options?: RunOptions): Promise<T> {
+    if (options && performance.now() >= options.deadlineAt) throw transformTimeout(options.timeoutMs);
     if (active < maxConcurrent) {
       active += 1;
     } else if (waiting.length < maxQueued) {
-      await new Promise<void>((resolve) => waiting.push(resolve));
+      await wait(options);
     } else {
       throw new ImgplaneError('unavailable', 'transform queue full', { retryAfterSeconds: 1 });
     }

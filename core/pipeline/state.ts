@@ -12,6 +12,14 @@ export interface PipelineState {
   header: ImageHeader;
   /** Frames being decoded: more than 1 only when the output keeps an animation. */
   frames: number;
+  /**
+   * Size of one frame as the steps so far leave it, in the frame of the output: auto-oriented
+   * from `load`, then after `rect_`, `flip`/`flop`, `r_` (set by `crop`) and `trim`. Resizing
+   * starts from it.
+   */
+  size: { width: number; height: number };
+  /** The `fp_` focal point in pixels of `size`, when a cover crop uses it. */
+  focus: { x: number; y: number } | undefined;
 }
 
 export interface StepOptions {
@@ -20,4 +28,5 @@ export interface StepOptions {
   limits: TransformLimits;
 }
 
-export type Step = (state: PipelineState, options: StepOptions) => PipelineState;
+/** Most steps only configure `image`; one that must see pixels (`trim`) returns a promise. */
+export type Step = (state: PipelineState, options: StepOptions) => PipelineState | Promise<PipelineState>;

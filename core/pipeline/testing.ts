@@ -14,7 +14,13 @@ export const corpusFile = (name: string): string => `${CORPUS_DIR}${name}`;
 
 /** Fast encoder settings: AVIF effort 2 is ten times cheaper than sharp's default. */
 export const TEST_ENCODER: EncoderSettings = { avifEffort: 2, webpEffort: 2, pngCompressionLevel: 6 };
-export const TEST_LIMITS: TransformLimits = { maxInputPixels: 50_000_000, maxFrames: 100, timeoutMs: 15_000 };
+export const TEST_LIMITS: TransformLimits = {
+  maxInputPixels: 50_000_000,
+  maxFrames: 100,
+  timeoutMs: 15_000,
+  maxOutputPixels: 50_000_000,
+  maxCost: 15_000,
+};
 
 /** Resolved ops as core/ops would produce them with no tokens given, then `overrides`. */
 export function makeOps(overrides: Partial<TransformOps> = {}): TransformOps {

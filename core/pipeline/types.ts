@@ -1,10 +1,12 @@
-import type { OutputFormat } from '../policy.ts';
+import type { JpegEncoder, OutputFormat } from '../policy.ts';
 import type { TransformOps } from '../ops/types.ts';
 
 export interface EncoderSettings {
   avifEffort: number;
   webpEffort: number;
   pngCompressionLevel: number;
+  /** `turbo` when absent (the policy's jpeg_encoder). */
+  jpegEncoder?: JpegEncoder;
 }
 
 export interface TransformLimits {
@@ -14,6 +16,10 @@ export interface TransformLimits {
   maxFrames: number;
   /** Wall-clock budget; exceeded -> ImgplaneError('timeout') (HTTP 503). */
   timeoutMs: number;
+  /** Most output pixels (width x height x frames), checked before decoding (budget.ts). */
+  maxOutputPixels: number;
+  /** Most estimated cost in reference milliseconds, checked before decoding (budget.ts). */
+  maxCost: number;
 }
 
 export interface TransformRequest {

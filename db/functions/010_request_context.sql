@@ -1,6 +1,8 @@
 -- Request context: the server runs every request in a transaction with `set local role` and these
 -- transaction-local settings (set_config(name, value, true)). Row-level security policies read
--- them only through the functions below, so their meaning is defined in one place.
+-- them only through the functions below, so their meaning is defined in one place. Each reads a
+-- setting inside `(select ...)`: after inlining, the planner evaluates it once per query (an
+-- InitPlan) instead of once per row.
 --   imgplane.org_id      uuid of the key's organization ('' or unset: none)
 --   imgplane.tenant_id   uuid of the key's tenant ('' when the key is organization-wide)
 --   imgplane.api_key_id  uuid of the API key (audit actor)
@@ -24,15 +26,15 @@ comment on function imgplane.current_api_key_id() is 'API key of the current req
 create or replace function imgplane.has_scope(scope text) returns boolean
 language sql stable parallel safe
 as $$
-  select has_scope.scope = any (string_to_array(nullif(current_setting('imgplane.scopes', true), ''), ','))
+  select has_scope.scope = any ((select string_to_array(nullif(current_setting('imgplane.scopes', true), ''), ','))::text[])
 $$;
 comment on function imgplane.has_scope(text) is 'True when the current request''s key carries the scope (setting imgplane.scopes).';
 
 create or replace function imgplane.request_reaches(organization_id uuid, tenant_id uuid) returns boolean
 language sql stable parallel safe
 as $$
-  select request_reaches.organization_id = imgplane.current_org_id()
-     and (imgplane.current_tenant_id() is null or request_reaches.tenant_id = imgplane.current_tenant_id())
+  select request_reaches.organization_id = (select imgplane.current_org_id())
+     and ((select imgplane.current_tenant_id()) is null or request_reaches.tenant_id = (select imgplane.current_tenant_id()))
 $$;
 comment on function imgplane.request_reaches(uuid, uuid) is 'Row belongs to the request: same organization and, for a tenant-scoped key, same tenant. Organization-level rows (tenant null) reach only organization-wide keys.';
 
@@ -40,7 +42,7 @@ create or replace function imgplane.request_may_read(organization_id uuid, tenan
 language sql stable parallel safe
 as $$
   select imgplane.request_reaches(request_may_read.organization_id, request_may_read.tenant_id)
-      or (request_may_read.tenant_id is null and request_may_read.organization_id = imgplane.current_org_id())
+      or (request_may_read.tenant_id is null and request_may_read.organization_id = (select imgplane.current_org_id()))
 $$;
 comment on function imgplane.request_may_read(uuid, uuid) is 'request_reaches, plus read-only visibility of organization-level rows (tenant null) of the request''s organization for tenant-scoped keys.';
 
@@ -52,9 +54,13 @@ as $$
 $$;
 comment on function imgplane.request_may_change(uuid, uuid) is 'request_reaches, and organization-level rows (tenant null) change only with an organization-wide key holding the admin scope.';
 
+-- Analysts log in as their own roles (imgplane.analyst_logins, created by create_analyst_login()):
+-- what one sees follows from current_user, which no setting changes; `set role imgplane_analyst`
+-- makes current_user a role without a mapping, which sees nothing.
 create or replace function imgplane.analyst_reaches(organization_id uuid) returns boolean
 language sql stable parallel safe
 as $$
-  select imgplane.current_org_id() is null or analyst_reaches.organization_id = imgplane.current_org_id()
+  select (select bool_or(l.organization_id is null) from imgplane.analyst_logins l where l.role_name = current_user::text)
+      or analyst_reaches.organization_id = (select l.organization_id from imgplane.analyst_logins l where l.role_name = current_user::text)
 $$;
-comment on function imgplane.analyst_reaches(uuid) is 'Analyst visibility: every organization, or only imgplane.org_id when it is set.';
+comment on function imgplane.analyst_reaches(uuid) is 'Analyst visibility, derived from the login role (current_user) through imgplane.analyst_logins: its organization, or every one for a platform-wide analyst; nothing for any other role.';

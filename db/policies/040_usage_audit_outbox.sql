@@ -27,7 +27,7 @@ alter table imgplane.events enable row level security;
 create policy worker_deliver on imgplane.events for update to imgplane_worker
   using (true) with check (true);
 grant select on imgplane.events to imgplane_worker;
-grant update (available_at, delivered_at, attempts, last_error) on imgplane.events to imgplane_worker;
+grant update (available_at, delivered_at, dead_at, attempts, last_error) on imgplane.events to imgplane_worker;
 
 -- security_invoker views: the row-level security of the tables above still applies
 grant select on imgplane.usage_daily_by_space, imgplane.usage_monthly_by_organization

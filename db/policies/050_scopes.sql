@@ -3,7 +3,9 @@
 -- them) add what the key must hold to change those rows, so the rule holds for every path into the
 -- database (REST routes, GraphQL, plain SQL) and not only where the server remembers to check:
 --   control-plane structure (organizations, tenants, spaces, policies, presets): `admin`;
---   originals (assets, asset_versions): `image:write` (or `admin`).
+--   originals and their metadata (assets, asset_versions): `image:write`, whatever else the key
+--   holds (an `admin`-only key changed asset tags through GraphQL while HTTP refused it: the same
+--   key must get the same answer on every path).
 -- Reads need no extra scope: every key may read what its organisation and tenant reach.
 do $$
 declare
@@ -23,9 +25,9 @@ begin
         rule.table_name,
         command,
         case command
-          when 'insert' then format('with check (imgplane.has_scope(%L) or imgplane.has_scope(''admin''))', rule.scope)
-          when 'update' then format('using (imgplane.has_scope(%L) or imgplane.has_scope(''admin'')) with check (imgplane.has_scope(%L) or imgplane.has_scope(''admin''))', rule.scope, rule.scope)
-          else format('using (imgplane.has_scope(%L) or imgplane.has_scope(''admin''))', rule.scope)
+          when 'insert' then format('with check (imgplane.has_scope(%L))', rule.scope)
+          when 'update' then format('using (imgplane.has_scope(%L)) with check (imgplane.has_scope(%L))', rule.scope, rule.scope)
+          else format('using (imgplane.has_scope(%L))', rule.scope)
         end);
     end loop;
   end loop;

@@ -54,7 +54,11 @@ export const PolicyMutationsPlugin = extendSchema((build) => {
       }
 
       extend type Mutation {
-        """Sets one policy key at one scope (nearest scope wins in effectivePolicy)."""
+        """
+        Sets one policy key at one scope. A preference: the nearest scope wins in effectivePolicy.
+        A limit: at most the ceiling the scope above has in force (the platform maximum for an
+        organization); above it the answer is bad_request naming the key and the ceiling.
+        """
         setPolicy(input: SetPolicyInput!): SetPolicyPayload
         """Removes the setting of a key at a scope: the value of the next wider scope applies again."""
         unsetPolicy(input: UnsetPolicyInput!): UnsetPolicyPayload
@@ -65,11 +69,13 @@ export const PolicyMutationsPlugin = extendSchema((build) => {
         setPolicy: async ({ services, claims }, input: SetPolicyInput) => {
           const id = await setPolicy(services.pool, claims, input.scope, input.key, input.value);
           services.catalog.forgetSpaces();
+          services.limits.forgetPolicies();
           return id;
         },
         unsetPolicy: async ({ services, claims }, input: UnsetPolicyInput) => {
           const unset = await unsetPolicy(services.pool, claims, input.scope, input.key);
           services.catalog.forgetSpaces();
+          services.limits.forgetPolicies();
           return unset;
         },
       }),

@@ -1,12 +1,17 @@
 /**
  * Asset ingestion: validated originals become a stored object plus an asset row and version row,
  * written in ONE transaction with their audit and outbox rows (database triggers). The object is
- * put while the transaction is open; if anything fails before COMMIT, the object is removed again
- * (unless an earlier asset already owned those bytes), so a failed upload leaves nothing behind.
+ * stored before the transaction starts, so no lock is held while bytes stream to storage; if the
+ * transaction fails, the object is removed again (unless a committed version refers to it), so a
+ * failed upload leaves nothing behind.
+ *
+ * Uploads of the same bytes into one organisation take one transaction-scoped advisory lock (the
+ * content-addressed storage key): the dedupe check, the insert and the removal of an unreferenced
+ * object never interleave, so ten parallel uploads of one file into a space make one asset.
  */
 import { createReadStream } from 'node:fs';
 import type pg from 'pg';
-import { badRequest, notFound } from '../../core/errors.ts';
+import { badRequest, forbidden, notFound } from '../../core/errors.ts';
 import { inspectOriginal } from '../../core/ingest/index.ts';
 import type { ImageFacts } from '../../core/ingest/types.ts';
 import { resolvePolicy, type EffectivePolicy } from '../../core/policy.ts';
@@ -43,7 +48,11 @@ export interface AssetView {
   hasAlpha: boolean;
   createdAt: string;
   updatedAt: string;
-  urls: { original: string; example: string };
+  /**
+   * Ready-made URLs. A private asset's are signed for a short time when the caller holds the
+   * `sign` scope (`expiresAt`, unix seconds); otherwise `signing` says how to sign them.
+   */
+  urls: { original: string; example: string; expiresAt?: number; signing?: string };
 }
 
 interface AssetJoinRow {
@@ -96,7 +105,8 @@ export class AssetService {
     const row = await withClaims(this.pool, claims, async (client) => {
       const result = await client.query(
         `select s.id, s.organization_id, s.tenant_id, o.slug as org_slug, t.slug as tenant_slug, s.slug as space_slug,
-                imgplane.effective_policy(s.id) as policy
+                imgplane.effective_policy(s.id) as policy,
+                imgplane.scope_is_active(s.organization_id, s.tenant_id, s.id) as active
            from imgplane.spaces s
            join imgplane.tenants t on t.id = s.tenant_id
            join imgplane.organizations o on o.id = s.organization_id
@@ -106,6 +116,8 @@ export class AssetService {
       return result.rows[0];
     });
     if (!row) throw notFound(`no space ${spaceId}`);
+    // checked before the upload is even received; RLS (db/policies/055_suspension.sql) refuses it again
+    if (!row.active) throw forbidden(`space ${spaceId} is suspended: it accepts no uploads or changes until an admin above it reactivates it`);
     return {
       spaceId: row.id,
       organizationId: row.organization_id,
@@ -149,10 +161,11 @@ export class AssetService {
     baseUrl: string,
   ): Promise<{ asset: AssetView; created: boolean }> {
     return this.storingOriginal(claims, space, upload, facts, async (client, storageKey) => {
+      // Filters asset_versions.space_id, which asset_versions_dedupe_idx (space_id, content_hash) serves.
       const existing = await client.query<{ id: string }>(
-        `select a.id from imgplane.assets a
-           join imgplane.asset_versions v on v.asset_id = a.id and v.version = a.current_version
-          where a.space_id = $1 and v.content_hash = $2 and a.deleted_at is null
+        `select a.id from imgplane.asset_versions v
+           join imgplane.assets a on a.id = v.asset_id and a.current_version = v.version
+          where v.space_id = $1 and v.content_hash = $2::char(64) and a.deleted_at is null
           order by a.created_at limit 1`,
         [space.spaceId, upload.sha256],
       );
@@ -188,10 +201,12 @@ export class AssetService {
     baseUrl: string,
   ): Promise<{ asset: AssetView; created: boolean }> {
     return this.storingOriginal(claims, space, upload, facts, async (client, storageKey) => {
+      // NO KEY UPDATE: serialises versions of this asset without blocking the foreign-key checks
+      // (KEY SHARE) of register_variant() for variants of it.
       const current = await client.query<{ current_version: number; content_hash: string }>(
         `select a.current_version, v.content_hash from imgplane.assets a
            join imgplane.asset_versions v on v.asset_id = a.id and v.version = a.current_version
-          where a.id = $1 and a.deleted_at is null for update of a`,
+          where a.id = $1 and a.deleted_at is null for no key update of a`,
         [assetId],
       );
       const row = current.rows[0];
@@ -222,8 +237,8 @@ export class AssetService {
   }
 
   /**
-   * Runs `write` in a transaction as the caller, with the original stored under its
-   * content-addressed key first. Objects this call created are removed if the transaction fails.
+   * Stores the original under its content-addressed key, then runs `write` in a transaction as
+   * the caller under the content lock. Objects this call stored are removed if the transaction fails.
    */
   private async storingOriginal<T extends { created: boolean }>(
     claims: Claims,
@@ -233,36 +248,46 @@ export class AssetService {
     write: (client: pg.PoolClient, storageKey: string) => Promise<T>,
   ): Promise<T> {
     const storageKey = `originals/${space.organizationId}/${upload.sha256}`;
-    let putByUs = false;
+    let putByUs = await this.putIfMissing(storageKey, upload, facts);
     try {
       return await withClaims(this.pool, claims, async (client) => {
+        await lockContent(client, storageKey);
         const result = await write(client, storageKey);
-        if (result.created && !(await this.storage.exists(storageKey))) {
-          await this.storage.put(storageKey, createReadStream(upload.filePath), {
-            contentType: facts.mimeType,
-            sha256: upload.sha256,
-            size: upload.size,
-          });
-          putByUs = true;
-        }
+        // A failed upload of the same bytes may have removed the object before we took the lock.
+        if (result.created && (await this.putIfMissing(storageKey, upload, facts))) putByUs = true;
         return result;
       });
     } catch (error) {
-      if (putByUs) await this.removeUnreferenced(storageKey);
+      if (putByUs) await this.removeUnreferenced(space.organizationId, upload.sha256, storageKey);
       throw error;
     }
   }
 
+  /** Answers whether it stored the object (false: it was already there). */
+  private async putIfMissing(storageKey: string, upload: ReceivedUpload, facts: ImageFacts): Promise<boolean> {
+    if (await this.storage.exists(storageKey)) return false;
+    await this.storage.put(storageKey, createReadStream(upload.filePath), {
+      contentType: facts.mimeType,
+      sha256: upload.sha256,
+      size: upload.size,
+    });
+    return true;
+  }
+
   /**
    * Removes an original this upload stored, unless a committed version refers to it: originals are
-   * content-addressed per organisation, so a concurrent upload of the same bytes may have relied
-   * on this object instead of writing its own.
+   * content-addressed per organisation, so a concurrent upload of the same bytes may rely on this
+   * object instead of writing its own. Under the content lock, so no such upload commits meanwhile.
    */
-  private async removeUnreferenced(storageKey: string): Promise<void> {
-    const referenced = await withClaims(this.pool, WORKER, (client) =>
-      client.query('select 1 from imgplane.asset_versions where storage_key = $1 limit 1', [storageKey]),
-    ).then((result) => (result.rowCount ?? 0) > 0, () => true);
-    if (!referenced) await this.storage.delete(storageKey).catch(() => {});
+  private async removeUnreferenced(organizationId: string, sha256: string, storageKey: string): Promise<void> {
+    await withClaims(this.pool, WORKER, async (client) => {
+      await lockContent(client, storageKey);
+      const referenced = await client.query(
+        'select 1 from imgplane.asset_versions where organization_id = $1 and content_hash = $2::char(64) limit 1',
+        [organizationId, sha256],
+      );
+      if ((referenced.rowCount ?? 0) === 0) await this.storage.delete(storageKey);
+    }).catch(() => {});
   }
 
 }
@@ -290,6 +315,11 @@ function toView(row: AssetJoinRow, baseUrl: string): AssetView {
       updatedAt: row.updated_at.toISOString(),
     urls: { original: `${base}/original.${originalExtension}`, example: `${base}/w_400-fmt_auto.${originalExtension === 'png' ? 'png' : 'jpg'}` },
   };
+}
+
+/** Serialises, until COMMIT, every upload of one object (same bytes, same organisation). */
+async function lockContent(client: pg.PoolClient, storageKey: string): Promise<void> {
+  await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`imgplane.original:${storageKey}`]);
 }
 
 async function insertVersion(

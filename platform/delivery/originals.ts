@@ -35,6 +35,11 @@ export class OriginalSource {
         : undefined;
   }
 
+  /** Originals held in memory now, for the cache gauges. */
+  stats(): { entries: number; bytes: number } {
+    return { entries: this.cache?.size ?? 0, bytes: this.cache?.calculatedSize ?? 0 };
+  }
+
   /** Runs `work` with the original as bytes (small, cached) or as a temporary file (large). */
   async use<T>(storageKey: string, sizeBytes: number, work: (input: Buffer | string) => Promise<T>): Promise<T> {
     if (!this.cache || sizeBytes > this.maxEntryBytes) return withOriginalFile(this.storage, storageKey, work);

@@ -8,14 +8,16 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { CachedVariant, SharedVariantCache } from '../../core/cache/types.ts';
+import type { ImgplaneError } from '../../core/errors.ts';
 import type { MemoryVariantCache } from '../../core/cache/memory.ts';
 import type { KeyedLock } from '../../core/lock/types.ts';
 import type { SingleFlight } from '../../core/lock/single-flight.ts';
 import type { TransformOps } from '../../core/ops/types.ts';
 import { variantKey } from '../../core/ops/index.ts';
-import { transformImage } from '../../core/pipeline/index.ts';
+import { assertWithinBudget } from '../../core/pipeline/budget.ts';
 import type { TransformLimiter } from '../../core/pipeline/limiter.ts';
-import type { TransformResult } from '../../core/pipeline/types.ts';
+import type { TransformRunner } from '../../core/pipeline/process-pool.ts';
+import type { EncoderSettings, TransformLimits, TransformResult } from '../../core/pipeline/types.ts';
 import type { EffectivePolicy, OutputFormat } from '../../core/policy.ts';
 import { StorageNotFoundError, type ObjectStore } from '../../core/storage/types.ts';
 import type { Metrics } from '../metrics.ts';
@@ -73,6 +75,8 @@ export interface VariantServiceDeps {
   singleFlight: SingleFlight;
   lock: KeyedLock;
   limiter: TransformLimiter;
+  /** Where transforms run: child processes that are killed at their deadline. */
+  transforms: TransformRunner;
   metrics: Metrics;
   /** Where failures of the write-behind store go (the variant was already served). */
   logError: (message: string, error: unknown) => void;
@@ -87,6 +91,19 @@ interface RegistryRow {
 const strongEtag = (contentHash: string) => `"${contentHash}"`;
 const sha256Hex = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/**
+ * What a request must pass before work is done for it (platform/limits/): a memory-cache hit
+ * passes nothing, so it pays no limiter round trip.
+ */
+export interface DeliveryGate {
+  /** Before anything beyond the memory cache; every request, including those joining a flight. */
+  beforeSlowPath(): Promise<void>;
+  /** Before a render, once per render (under the variant's lock). */
+  beforeRender(): Promise<void>;
+  /** After that render, with its transform time. */
+  afterRender(transformMs: number): void;
+}
+
 export class VariantService {
   /** Stores still running after their response went out; `settled()` waits for them. */
   private readonly pending = new Set<Promise<void>>();
@@ -99,22 +116,42 @@ export class VariantService {
   }
 
   /** The memory-cache hit path: synchronous, so a hit costs no await at all. */
-  fromMemory(key: string): CachedVariant | undefined {
-    return this.deps.memory.get(key);
+  fromMemory(cacheKey: string): CachedVariant | undefined {
+    return this.deps.memory.get(cacheKey);
   }
 
   keyFor(asset: AssetVersion, plan: VariantPlan): string {
     return variantKey(plan.canonical, asset.contentHash, plan.ops.format);
   }
 
-  async deliver(asset: AssetVersion, plan: VariantPlan, policy: EffectivePolicy): Promise<Delivery> {
+  /**
+   * Delivers one variant. `receivedAt` (performance.now() when the request arrived) starts the
+   * transform's time budget, so queue and lock waits count against it.
+   */
+  async deliver(
+    asset: AssetVersion,
+    plan: VariantPlan,
+    policy: EffectivePolicy,
+    receivedAt = performance.now(),
+    gate?: DeliveryGate,
+  ): Promise<Delivery> {
     const key = this.keyFor(asset, plan);
-    const hit = this.fromMemory(key);
+    const cacheKey = organizationScoped(asset, key);
+    const hit = this.fromMemory(cacheKey);
     if (hit) return { variantKey: key, variant: hit, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
-    return this.deps.singleFlight.run(key, () => this.slowPath(key, asset, plan, policy));
+    if (gate) await gate.beforeSlowPath();
+    return this.deps.singleFlight.run(cacheKey, () => this.slowPath(key, cacheKey, asset, plan, policy, receivedAt, gate));
   }
 
-  private async slowPath(key: string, asset: AssetVersion, plan: VariantPlan, policy: EffectivePolicy): Promise<Delivery> {
+  private async slowPath(
+    key: string,
+    cacheKey: string,
+    asset: AssetVersion,
+    plan: VariantPlan,
+    policy: EffectivePolicy,
+    receivedAt: number,
+    gate: DeliveryGate | undefined,
+  ): Promise<Delivery> {
     const timings: Record<string, number> = {};
     const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
       const started = performance.now();
@@ -128,13 +165,16 @@ export class VariantService {
     if (isPassThrough(asset, plan.ops)) {
       const body = await timed('storage', () => this.deps.storage.getBuffer(asset.storageKey));
       const variant = { body, contentType: CONTENT_TYPES[plan.ops.format], etag: strongEtag(asset.contentHash) };
-      this.remember(key, variant, false);
+      this.remember(cacheKey, variant, false);
       return { variantKey: key, variant, layer: 'hit-storage', timings, transformMs: 0, persisted: SETTLED };
     }
 
-    const shared = this.deps.shared && (await timed('redis', () => this.deps.shared!.get(key)));
+    // Refused in microseconds from the stored sizes, before any lock, queue or pixel.
+    this.withinBudget(asset, plan, policy);
+
+    const shared = this.deps.shared && (await timed('redis', () => this.deps.shared!.get(cacheKey)));
     if (shared) {
-      this.deps.memory.set(key, shared);
+      this.deps.memory.set(cacheKey, shared);
       return { variantKey: key, variant: shared, layer: 'hit-redis', timings, transformMs: 0, persisted: SETTLED };
     }
 
@@ -144,23 +184,35 @@ export class VariantService {
     // (write-behind), still under the lock, so other processes wait for the stored result.
     const answered = Promise.withResolvers<Delivery>();
     this.deps.lock
-      .withLock(key, async () => {
+      .withLock(cacheKey, async () => {
         const stored = await timed('registry', () => this.fromRegistry(asset, key));
         if (stored) {
-          this.remember(key, stored, true);
+          this.remember(cacheKey, stored, true);
           answered.resolve({ variantKey: key, variant: stored, layer: 'hit-storage', timings, transformMs: 0, persisted: SETTLED });
           return;
         }
-        const rendered = await this.render(asset, plan, policy, timings);
+        await gate?.beforeRender();
+        const rendered = await this.render(asset, plan, policy, timings, receivedAt + policy.transform_timeout_ms);
+        gate?.afterRender(rendered.transformMs);
         const contentHash = sha256Hex(rendered.data);
         const variant = { body: rendered.data, contentType: rendered.contentType, etag: strongEtag(contentHash) };
-        this.remember(key, variant, true);
+        this.remember(cacheKey, variant, true);
         const persisted = this.track(this.persist(key, asset, plan, rendered, contentHash));
         answered.resolve({ variantKey: key, variant, layer: 'miss', timings, transformMs: rendered.transformMs, persisted });
         await persisted;
       })
       .catch(answered.reject); // after an answer this is a no-op: persist failures never reject
     return answered.promise;
+  }
+
+  private withinBudget(asset: AssetVersion, plan: VariantPlan, policy: EffectivePolicy): void {
+    try {
+      assertWithinBudget(asset, plan.ops, encoderSettings(policy), transformLimits(policy));
+    } catch (error) {
+      const limit = (error as ImgplaneError).detail?.limit;
+      this.deps.metrics.budgetRefusals.inc({ limit: typeof limit === 'string' ? limit : 'unknown' });
+      throw error;
+    }
   }
 
   private track(storing: Promise<void>): Promise<void> {
@@ -170,33 +222,24 @@ export class VariantService {
     return persisted;
   }
 
-  /** Transforms the original (from memory or a streamed temp file) within the limiter's bounds. */
+  /**
+   * Transforms the original (from memory or a streamed temp file) within the limiter's bounds, in
+   * a child process that is killed at `deadlineAt` (queue wait included).
+   */
   private async render(
     asset: AssetVersion,
     plan: VariantPlan,
     policy: EffectivePolicy,
     timings: Record<string, number>,
+    deadlineAt: number,
   ): Promise<TransformResult & { transformMs: number }> {
     const fetchStarted = performance.now();
+    const deadline = { deadlineAt, timeoutMs: policy.transform_timeout_ms };
     return this.deps.originals.use(asset.storageKey, asset.sizeBytes, async (original) => {
       timings.original = performance.now() - fetchStarted;
       const started = performance.now();
-      const result = await this.deps.limiter.run(() =>
-        transformImage({
-          input: original,
-          ops: plan.ops,
-          encoder: {
-            avifEffort: policy.avif_effort,
-            webpEffort: policy.webp_effort,
-            pngCompressionLevel: policy.png_compression_level,
-          },
-          limits: {
-            maxInputPixels: policy.max_input_pixels,
-            maxFrames: policy.max_frames,
-            timeoutMs: policy.transform_timeout_ms,
-          },
-        }),
-      );
+      const request = { input: original, ops: plan.ops, encoder: encoderSettings(policy), limits: transformLimits(policy) };
+      const result = await this.deps.limiter.run(() => this.deps.transforms.transform(request, deadline), deadline);
       const transformMs = performance.now() - started;
       timings.transform = transformMs;
       this.deps.metrics.transforms.inc({ format: result.format });
@@ -248,10 +291,37 @@ export class VariantService {
     }
   }
 
-  private remember(key: string, variant: CachedVariant, share: boolean): void {
-    this.deps.memory.set(key, variant);
-    if (share && this.deps.shared) void this.deps.shared.set(key, variant);
+  private remember(cacheKey: string, variant: CachedVariant, share: boolean): void {
+    this.deps.memory.set(cacheKey, variant);
+    if (share && this.deps.shared) void this.deps.shared.set(cacheKey, variant);
   }
+}
+
+/**
+ * Cache, lock and single-flight keys carry the organisation: a variant key is a hash of content
+ * and ops, so unscoped, a hit would tell one organisation which bytes (and sizes) another views.
+ */
+function organizationScoped(asset: AssetVersion, key: string): string {
+  return `${asset.organizationId}:${key}`;
+}
+
+function encoderSettings(policy: EffectivePolicy): EncoderSettings {
+  return {
+    avifEffort: policy.avif_effort,
+    webpEffort: policy.webp_effort,
+    pngCompressionLevel: policy.png_compression_level,
+    jpegEncoder: policy.jpeg_encoder,
+  };
+}
+
+function transformLimits(policy: EffectivePolicy): TransformLimits {
+  return {
+    maxInputPixels: policy.max_input_pixels,
+    maxFrames: policy.max_frames,
+    timeoutMs: policy.transform_timeout_ms,
+    maxOutputPixels: policy.max_output_pixels,
+    maxCost: policy.max_transform_cost,
+  };
 }
 
 /** `original` in the stored format: the uploaded bytes are the answer, untouched. */

@@ -26,7 +26,7 @@ export interface IssuedApiKey {
   secret: string;
 }
 
-function generateApiKeySecret(): { keyId: string; secret: string; secretHash: string } {
+export function generateApiKeySecret(): { keyId: string; secret: string; secretHash: string } {
   const keyId = randomBytes(8).toString('hex');
   const secret = `${API_KEY_PREFIX}${keyId}_${randomBytes(32).toString('hex')}`;
   return { keyId, secret, secretHash: createHash('sha256').update(secret).digest('hex') };

@@ -1,11 +1,28 @@
 /** Liveness, readiness (the database answers) and Prometheus metrics. */
 import type { FastifyInstance } from 'fastify';
 import type { Platform } from '../../platform/platform.ts';
+import { isDraining } from '../drain.ts';
+
+const HEALTH_TAGS = ['health'];
+const READINESS = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'not ready', 'draining'] },
+    checks: { type: 'object', additionalProperties: { type: 'string', enum: ['ok', 'down', 'not configured'] } },
+  },
+} as const;
 
 export function registerHealthRoutes(app: FastifyInstance, platform: Platform): void {
-  app.get('/health/live', async () => ({ status: 'ok' }));
+  app.get(
+    '/health/live',
+    { schema: { tags: HEALTH_TAGS, summary: 'The process answers', response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string', const: 'ok' } } } } } },
+    async () => ({ status: 'ok' }),
+  );
 
-  app.get('/health/ready', async (_request, reply) => {
+  app.get('/health/ready', { schema: { tags: HEALTH_TAGS, summary: 'The database answers (Redis is reported, never required)', response: { 200: READINESS, 503: READINESS } } }, async (_request, reply) => {
+    // Shutting down: fail first, before anything else stops, so the load balancer moves on.
+    if (isDraining(app)) return reply.code(503).send({ status: 'draining', checks: {} });
     const checks: Record<string, 'ok' | 'down' | 'not configured'> = { database: 'down', redis: 'not configured' };
     try {
       await platform.pool.query('select 1');
@@ -19,7 +36,7 @@ export function registerHealthRoutes(app: FastifyInstance, platform: Platform): 
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
 
-  app.get('/metrics', async (_request, reply) =>
+  app.get('/metrics', { schema: { tags: HEALTH_TAGS, summary: 'Prometheus metrics', response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } } }, async (_request, reply) =>
     reply.type(platform.metrics.registry.contentType).send(await platform.metrics.registry.metrics()),
   );
 }

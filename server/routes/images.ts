@@ -4,9 +4,11 @@
  * database or Redis round trip and no write (usage is counted in memory).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { corsFor, type CorsDecision } from '../../core/cors.ts';
+import { errorResponses } from '../response-schemas.ts';
 import { parseDeliveryPath, type DeliveryPath } from '../../core/delivery-path.ts';
-import { notFound } from '../../core/errors.ts';
-import { parseOps, planVariant } from '../../core/ops/index.ts';
+import { isImgplaneError, notFound } from '../../core/errors.ts';
+import { ACCEPT_CH, parseOps, planVariant, type VariantPlan } from '../../core/ops/index.ts';
 import { ANONYMOUS, type Claims } from '../../platform/request-context.ts';
 import type { DeliveryCatalog } from '../../platform/delivery/catalog.ts';
 import type { Delivery, VariantService } from '../../platform/delivery/variants.ts';
@@ -14,6 +16,8 @@ import type { Metrics } from '../../platform/metrics.ts';
 import type { UsageRecorder } from '../../platform/usage.ts';
 import type { VariantAccessRecorder } from '../../platform/delivery/access-recorder.ts';
 import type { SignedUrlVerifier } from '../../platform/keys/signing-keys.ts';
+import { cacheTagHeaders, cacheTagsFor } from '../../platform/purge/cache-tags.ts';
+import type { Limits } from '../../platform/limits/limits.ts';
 
 export interface ImageRouteDeps {
   catalog: DeliveryCatalog;
@@ -22,20 +26,41 @@ export interface ImageRouteDeps {
   access: VariantAccessRecorder;
   metrics: Metrics;
   signatures: SignedUrlVerifier;
+  limits: Limits;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps): void {
   const handler = (request: FastifyRequest, reply: FastifyReply) => serveImage(deps, request, reply);
-  app.get('/v1/pub/*', handler);
-  app.get('/v1/priv/*', handler);
+  // CORS here follows the space of the URL (sendVariant), not the API's rule (server/cors.ts).
+  const config = { cors: false } as const;
+  app.get('/v1/pub/*', { config, schema: imageSchema('A public image variant') }, handler);
+  app.get('/v1/priv/*', { config, schema: imageSchema('A private image variant: needs `?exp=&kid=&sig=` (docs/signing.md)') }, handler);
+}
+
+/** The route's OpenAPI description: the path grammar is docs/url-reference.md. */
+function imageSchema(summary: string) {
+  const image = { type: 'string', contentMediaType: 'image/*', description: 'The variant\'s bytes' } as const;
+  return {
+    tags: ['images'],
+    summary,
+    description: '`{org}/{tenant}/{space}/img/{assetId}/v{version}/{ops}.{ext}`, e.g. `w_800-h_600-f_cover-fmt_auto.jpg` (docs/url-reference.md).',
+    response: {
+      200: { description: 'The variant', content: Object.fromEntries(['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif'].map((type) => [type, { schema: image }])) },
+      304: { type: 'null', description: 'Not modified (If-None-Match)' },
+      ...errorResponses(400, 401, 403, 404, 429, 503),
+    },
+  };
 }
 
 async function serveImage(deps: ImageRouteDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const queryAt = request.url.indexOf('?');
   const pathname = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
   const path = parseDeliveryPath(pathname);
+  // The grammar is checked before any I/O (presets resolve later, against the space), so garbage
+  // ops cost no lookup.
+  const parsed = parseOps(path.ops);
 
   // Private URLs are verified before any other work, so a bad signature costs nothing else.
   let claims = ANONYMOUS;
@@ -46,22 +71,33 @@ async function serveImage(deps: ImageRouteDeps, request: FastifyRequest, reply: 
     cacheControl = `private, max-age=${Math.max(0, verified.secondsLeft)}`;
   }
 
-  const space = await deps.catalog.space(path.org, path.tenant, path.space);
-  const asset = await deps.catalog.assetVersion(claims, path.assetId, path.version);
+  const space = await imageLookup(() => deps.catalog.space(path.org, path.tenant, path.space));
+  const asset = await imageLookup(() => deps.catalog.assetVersion(claims, path.assetId, path.version));
   // An asset id under another org/tenant/space's path is "not found", never a hint it exists.
-  if (asset.spaceId !== space.spaceId) throw notFound(`no asset ${path.assetId} in this space`);
-  if (path.access === 'pub' && asset.access !== 'public') throw notFound(`no asset ${path.assetId} in this space`);
+  if (asset.spaceId !== space.spaceId) throw notFound(IMAGE_NOT_FOUND);
+  if (path.access === 'pub' && asset.access !== 'public') throw notFound(IMAGE_NOT_FOUND);
 
   const accept = request.headers.accept;
   const plan = planVariant({
-    parsed: parseOps(path.ops),
+    parsed,
     presets: space.presets,
     extension: path.extension,
     accept,
     policy: space.policy,
-    source: { format: asset.format, hasAlpha: asset.hasAlpha, frames: asset.frames },
+    source: asset,
+    hints: {
+      dpr: headerText(request.headers['sec-ch-dpr']),
+      width: headerText(request.headers['sec-ch-width']),
+      saveData: headerText(request.headers['save-data']),
+    },
   });
-  const delivery = await deps.variants.deliver(asset, plan, space.policy);
+  // The transform's time budget counts from the request's arrival, not from its turn in the queue.
+  // Rate limits and render quotas apply only beyond the memory cache (platform/limits/limits.ts).
+  const gate = deps.limits.deliveryGate(
+    { organizationId: space.organizationId, apiKeyId: null, clientAddress: request.ip },
+    (headers) => reply.headers(headers),
+  );
+  const delivery = await deps.variants.deliver(asset, plan, space.policy, performance.now() - reply.elapsedTime, gate);
 
   deps.metrics.deliveries.inc({ cache: delivery.layer });
   deps.access.record(asset.assetId, delivery.variantKey);
@@ -72,7 +108,28 @@ async function serveImage(deps: ImageRouteDeps, request: FastifyRequest, reply: 
     transform_count: delivery.layer === 'miss' ? 1 : 0,
     transform_cpu_ms: Math.round(delivery.transformMs),
   });
-  return sendVariant(reply, request, delivery, cacheControl, plan.negotiated);
+  // Tags let a CDN purge every variant of the asset (or its space, organisation) at once.
+  reply.headers(cacheTagHeaders(cacheTagsFor({ organizationId: asset.organizationId, spaceId: asset.spaceId, assetId: asset.assetId })));
+  return sendVariant(reply, request, delivery, cacheControl, plan, corsFor(request.headers.origin, space.policy.cors_allowed_origins));
+}
+
+/**
+ * One message for every not-found of the image route (unknown space, asset, version, wrong space,
+ * private under pub): which one it was would tell a prober what exists.
+ */
+const IMAGE_NOT_FOUND = 'no such image';
+
+async function imageLookup<T>(lookup: () => Promise<T>): Promise<T> {
+  try {
+    return await lookup();
+  } catch (error) {
+    if (isImgplaneError(error) && error.code === 'not_found') throw notFound(IMAGE_NOT_FOUND);
+    throw error;
+  }
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.[0];
 }
 
 function sendVariant(
@@ -80,13 +137,20 @@ function sendVariant(
   request: FastifyRequest,
   delivery: Delivery,
   cacheControl: string,
-  negotiated: boolean,
+  plan: Pick<VariantPlan, 'vary' | 'clientHints'>,
+  cors: CorsDecision,
 ): FastifyReply {
   const { variant } = delivery;
   reply.header('etag', variant.etag);
   reply.header('cache-control', cacheControl);
   reply.header('x-cache', delivery.layer);
-  if (negotiated) reply.header('vary', 'Accept');
+  // Pages of the space's allowed origins may read the pixels (canvas, fetch).
+  if (cors.allowOrigin) reply.header('access-control-allow-origin', cors.allowOrigin);
+  // Every request header the answer depends on (Accept when negotiated, each client hint read,
+  // Origin under a list of allowed origins).
+  const vary = cors.varyOrigin ? [...plan.vary, 'Origin'] : plan.vary;
+  if (vary.length > 0) reply.header('vary', vary.join(', '));
+  if (plan.clientHints) reply.header('accept-ch', ACCEPT_CH);
   const timing = serverTiming(delivery);
   if (timing) reply.header('server-timing', timing);
   if (etagMatches(request.headers['if-none-match'], variant.etag)) return reply.code(304).send();

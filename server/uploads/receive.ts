@@ -3,7 +3,7 @@
  * nothing is buffered whole and the byte limit stops the stream as soon as it is crossed. The
  * caller must call `discard()` when done: the temp file never outlives the request.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,14 +13,16 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { ImgplaneError, badRequest } from '../../core/errors.ts';
 import type { ReceivedUpload } from '../../platform/assets/received-upload.ts';
+import { tempFilePath } from '../../core/temp-files.ts';
 
 
-const UPLOAD_DIR = path.join(tmpdir(), 'imgplane-uploads');
+/** Where uploads stream to; server start sweeps the files of crashed processes (core/temp-files.ts). */
+export const UPLOAD_DIR = path.join(tmpdir(), 'imgplane-uploads');
 
 export async function receiveUpload(request: FastifyRequest, maxBytes: number): Promise<ReceivedUpload> {
   if (!request.isMultipart()) throw badRequest('uploads must be multipart/form-data with a "file" field');
   await mkdir(UPLOAD_DIR, { recursive: true });
-  const filePath = path.join(UPLOAD_DIR, randomUUID());
+  const filePath = tempFilePath(UPLOAD_DIR);
   const discard = () => rm(filePath, { force: true });
   const fields: Record<string, string> = {};
   let received: Omit<ReceivedUpload, 'fields' | 'discard'> | undefined;

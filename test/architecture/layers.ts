@@ -1,13 +1,13 @@
 /**
  * The layering rule of docs/architecture.md, as data: which top-level folder may import which.
- * `server/`, `graphql/` and `worker/` are shells over `platform/`, which is over `core/`; the
+ * `server/`, `graphql/`, `worker/` and `cli/` are shells over `platform/`, which is over `core/`; the
  * shells never import each other, only entry points compose across them, and nothing reaches
  * outside the repository.
  */
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
-export const LAYERS = ['core', 'platform', 'server', 'graphql', 'worker'] as const;
+export const LAYERS = ['core', 'platform', 'server', 'graphql', 'worker', 'cli'] as const;
 export type Layer = (typeof LAYERS)[number];
 
 /** What each layer's modules may import, besides themselves and npm packages. */
@@ -17,6 +17,7 @@ export const ALLOWED: Record<Layer, readonly string[]> = {
   server: ['platform', 'core'],
   graphql: ['platform', 'core'],
   worker: ['platform', 'core'],
+  cli: ['platform', 'core'],
 };
 
 export interface ImportEdge {
@@ -40,8 +41,8 @@ function layerOf(relativePath: string): string {
   return relativePath.split(path.sep)[0]!;
 }
 
-/** Process entry points: `npm start`, `npm run worker`, `npm run graphql:schema`. */
-const ENTRY_POINTS = new Set(['server/main.ts', 'worker/main.ts', 'graphql/export-schema.ts'].map(path.normalize));
+/** Process entry points: `npm start`, `npm run worker`, `npm run graphql:schema`, `imgplane` (`npm run cli`). */
+const ENTRY_POINTS = new Set(['server/main.ts', 'worker/main.ts', 'graphql/export-schema.ts', 'cli/main.ts'].map(path.normalize));
 
 function isEntryPoint(relativePath: string): boolean {
   return ENTRY_POINTS.has(relativePath);

@@ -3,17 +3,17 @@
  * policies changes nothing. Runs against a database of its own so that re-applying (which takes
  * table locks) never blocks the other test files.
  */
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { applyDatabase } from '../../db/apply.ts';
-import { databaseUrl, uniqueSlug } from './database.ts';
+import { databaseUrlOn, dropDatabases } from '../support/services.ts';
+import { connectClient } from './database.ts';
 
-const scratchName = uniqueSlug('imgplane_apply').replaceAll('-', '_');
-const scratchUrl = (() => {
-  const url = new URL(databaseUrl());
-  url.pathname = `/${scratchName}`;
-  return url.toString();
-})();
+// Under the run's prefix, so the run's teardown drops it even if this file never gets to.
+const { adminUrl, prefix } = inject('testDatabases');
+const scratchName = `${prefix}_apply_${randomBytes(3).toString('hex')}`;
+const scratchUrl = databaseUrlOn(adminUrl, scratchName);
 
 /** Everything applying functions and policies declares, without object ids. */
 const CATALOG_SNAPSHOT = `
@@ -35,8 +35,7 @@ const CATALOG_SNAPSHOT = `
   ) as snapshot`;
 
 async function withScratch<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: scratchUrl });
-  await client.connect();
+  const client = await connectClient(scratchUrl);
   try {
     return await work(client);
   } finally {
@@ -46,12 +45,8 @@ async function withScratch<T>(work: (client: pg.Client) => Promise<T>): Promise<
 
 const snapshot = () => withScratch(async (client) => (await client.query<{ snapshot: unknown }>(CATALOG_SNAPSHOT)).rows[0]!.snapshot);
 
-afterAll(async () => {
-  const admin = new pg.Client({ connectionString: databaseUrl() });
-  await admin.connect();
-  await admin.query(`drop database if exists ${scratchName} with (force)`);
-  await admin.end();
-});
+// Every connection to it has ended by now (withScratch and applyDatabase end theirs before returning).
+afterAll(() => dropDatabases(adminUrl, [scratchName]));
 
 describe('applyDatabase', () => {
   it('creates and migrates a database that does not exist yet', async () => {
@@ -65,6 +60,7 @@ describe('applyDatabase', () => {
   });
 
   it('changes nothing when re-applied twice, even by two processes at once', async () => {
+    await applyDatabase(scratchUrl); // a no-op after the test above; this test does not rely on it
     const before = await snapshot();
     await Promise.all([applyDatabase(scratchUrl), applyDatabase(scratchUrl)]);
     expect(await snapshot()).toEqual(before);

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { createDatabase, dropDatabases } from '../support/services.ts';
 
 export type RoleName = 'imgplane_admin' | 'imgplane_tenant' | 'imgplane_worker' | 'imgplane_analyst' | 'imgplane_anonymous';
 
@@ -23,8 +24,43 @@ export function databaseUrl(): string {
   return inject('databaseUrl');
 }
 
-export function createPool(max = 4): pg.Pool {
-  return new pg.Pool({ connectionString: databaseUrl(), max });
+/**
+ * A pool for a test. Its connections listen for 'error': a connection the server ends while it
+ * is idle (a database dropped, a backend terminated) would otherwise raise an uncaught exception
+ * that fails the whole run, although every test passed. The error still reaches the next query.
+ */
+export function createPool(max = 4, url = databaseUrl()): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
+/** A connected client for a test, listening for 'error' like createPool's. */
+export async function connectClient(url = databaseUrl()): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+export interface IsolatedDatabase {
+  url: string;
+  /** Drops the database; end every pool and client on it first. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A database of the calling file's own, copied from the run's migrated template: for tests whose
+ * subject is the whole database (a worker claims every job and event in it, the lifecycle task
+ * tiers every variant), so that other files running meanwhile neither disturb them nor are
+ * disturbed. The run's teardown drops it too, should the file never get to.
+ */
+export async function createIsolatedDatabase(): Promise<IsolatedDatabase> {
+  const { adminUrl, template, prefix } = inject('testDatabases');
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const url = await createDatabase(adminUrl, name, template);
+  return { url, drop: () => dropDatabases(adminUrl, [name]) };
 }
 
 /** A slug no other test (file, run) uses. */

@@ -17,7 +17,15 @@ async function createAsset(client: pg.PoolClient): Promise<string> {
     'insert into imgplane.assets (organization_id, tenant_id, space_id) values ($1, $2, $3) returning id',
     [db.org.id, tenant.id, tenant.spaceId],
   );
-  return rows[0]!.id;
+  const id = rows[0]!.id;
+  // assets.current_version must name a version by COMMIT (a deferred foreign key)
+  await client.query(
+    `insert into imgplane.asset_versions (asset_id, version, organization_id, tenant_id, space_id, content_hash,
+       storage_provider, storage_key, size_bytes, mime_type, format)
+     values ($1, 1, $2, $3, $4, repeat('a', 64), 'memory', 'k', 1, 'image/jpeg', 'jpeg')`,
+    [id, db.org.id, tenant.id, tenant.spaceId],
+  );
+  return id;
 }
 
 async function trail(resourceId: string): Promise<{ audit: Record<string, unknown>[]; events: Record<string, unknown>[] }> {

@@ -37,37 +37,51 @@ async function effectivePolicy(spaceId: string): Promise<Record<string, unknown>
   return rows[0]!.policy;
 }
 
-describe('effective_policy', () => {
+/** The SQL error of a statement, or undefined when it succeeds. */
+async function failure(work: Promise<unknown>): Promise<{ code?: string; message: string; detail?: string } | undefined> {
+  return work.then(
+    () => undefined,
+    (error: { code?: string; message: string; detail?: string }) => error,
+  );
+}
+
+describe('effective_policy: preferences (nearest scope wins)', () => {
+  it('includes every key of the catalog with its platform default when nothing is set', async () => {
+    const { rows } = await db.pool.query<{ key: string; builtin_default: unknown }>('select key, builtin_default from imgplane.policy_keys');
+    const policy = await effectivePolicy(db.org.tenants[1].spaceId);
+    for (const row of rows.filter((row) => row.key !== 'max_width')) expect(policy[row.key], row.key).toEqual(row.builtin_default);
+  });
+
   it('returns an organization-level setting for a space that does not override it', async () => {
-    await setPolicy('organization', 'org_only', 1);
-    expect(await effectivePolicy(db.org.tenants[0].spaceId)).toMatchObject({ org_only: 1 });
+    await setPolicy('organization', 'quality_jpeg', 71);
+    expect(await effectivePolicy(db.org.tenants[0].spaceId)).toMatchObject({ quality_jpeg: 71 });
   });
 
   it('lets a tenant setting override the organization for that tenant only', async () => {
-    await setPolicy('organization', 'tenant_override', 'org');
-    await setPolicy('tenant', 'tenant_override', 'tenant');
-    expect((await effectivePolicy(db.org.tenants[0].spaceId)).tenant_override).toBe('tenant');
-    expect((await effectivePolicy(db.org.tenants[1].spaceId)).tenant_override).toBe('org');
+    await setPolicy('organization', 'quality_webp', 60);
+    await setPolicy('tenant', 'quality_webp', 90);
+    expect((await effectivePolicy(db.org.tenants[0].spaceId)).quality_webp).toBe(90);
+    expect((await effectivePolicy(db.org.tenants[1].spaceId)).quality_webp).toBe(60);
   });
 
   it('lets a space setting override tenant and organization', async () => {
-    await setPolicy('organization', 'space_override', 1);
-    await setPolicy('tenant', 'space_override', 2);
-    await setPolicy('space', 'space_override', { nested: 3 });
-    expect((await effectivePolicy(db.org.tenants[0].spaceId)).space_override).toEqual({ nested: 3 });
+    await setPolicy('organization', 'allowed_formats', ['jpeg']);
+    await setPolicy('tenant', 'allowed_formats', ['png']);
+    await setPolicy('space', 'allowed_formats', ['webp', 'avif']);
+    expect((await effectivePolicy(db.org.tenants[0].spaceId)).allowed_formats).toEqual(['webp', 'avif']);
   });
 
-  it('removes a key that a nearer scope sets to JSON null, and restores it when that override goes', async () => {
-    await setPolicy('organization', 'removable', 10);
-    await setPolicy('space', 'removable', null);
-    expect(await effectivePolicy(db.org.tenants[0].spaceId)).not.toHaveProperty('removable');
-    await db.pool.query(`delete from imgplane.policies where space_id = $1 and key = 'removable'`, [db.org.tenants[0].spaceId]);
-    expect((await effectivePolicy(db.org.tenants[0].spaceId)).removable).toBe(10);
+  it('falls back to the platform default where a nearer scope sets JSON null, and restores the value when that goes', async () => {
+    await setPolicy('organization', 'quality_avif', 10);
+    await setPolicy('space', 'quality_avif', null);
+    expect((await effectivePolicy(db.org.tenants[0].spaceId)).quality_avif).toBe(55);
+    await db.pool.query(`delete from imgplane.policies where space_id = $1 and key = 'quality_avif'`, [db.org.tenants[0].spaceId]);
+    expect((await effectivePolicy(db.org.tenants[0].spaceId)).quality_avif).toBe(10);
   });
 
   it('never mixes in settings of another organization', async () => {
-    await db.pool.query(`insert into imgplane.policies (organization_id, key, value) values ($1, 'foreign_key', '1')`, [db.other.id]);
-    expect(await effectivePolicy(db.org.tenants[0].spaceId)).not.toHaveProperty('foreign_key');
+    await db.pool.query(`insert into imgplane.policies (organization_id, key, value) values ($1, 'default_access', '"private"')`, [db.other.id]);
+    expect((await effectivePolicy(db.org.tenants[0].spaceId)).default_access).toBe('public');
   });
 
   it('returns {} to a tenant key asking about a space of another organization', async () => {
@@ -77,6 +91,80 @@ describe('effective_policy', () => {
       return rows[0]!.policy;
     });
     expect(policy).toEqual({});
+  });
+});
+
+describe('effective_policy: limits (a scope may only tighten)', () => {
+  it('lets an organization raise a limit above the platform default up to the platform maximum', async () => {
+    await setPolicy('organization', 'max_height', 8000);
+    expect((await effectivePolicy(db.org.tenants[1].spaceId)).max_height).toBe(8000);
+  });
+
+  it('refuses an organization setting above the platform maximum, naming key and ceiling', async () => {
+    const error = await failure(setPolicy('organization', 'max_input_pixels', 1_000_000_000));
+    expect(error).toMatchObject({ code: '22023' });
+    expect(JSON.parse(error!.detail!)).toEqual({ key: 'max_input_pixels', value: 1_000_000_000, ceiling: 100_000_000 });
+  });
+
+  it('refuses a tenant setting above what its organization has in force (its default included)', async () => {
+    const error = await failure(setPolicy('tenant', 'transform_timeout_ms', 300_000));
+    expect(JSON.parse(error!.detail!)).toMatchObject({ key: 'transform_timeout_ms', ceiling: 15_000 });
+    await setPolicy('organization', 'avif_effort', 3);
+    expect(await failure(setPolicy('tenant', 'avif_effort', 4))).toMatchObject({ code: '22023' });
+    await setPolicy('tenant', 'avif_effort', 1);
+    expect((await effectivePolicy(db.org.tenants[0].spaceId)).avif_effort).toBe(1);
+    expect((await effectivePolicy(db.org.tenants[1].spaceId)).avif_effort).toBe(3);
+  });
+
+  it('refuses a space setting above its tenant', async () => {
+    await setPolicy('tenant', 'max_frames', 20);
+    const error = await failure(setPolicy('space', 'max_frames', 50));
+    expect(JSON.parse(error!.detail!)).toMatchObject({ key: 'max_frames', ceiling: 20 });
+  });
+
+  it('keeps the tightest value in force when a wider scope lowers its ceiling below a nearer setting', async () => {
+    await setPolicy('organization', 'webp_effort', 5);
+    await setPolicy('tenant', 'webp_effort', 5);
+    await setPolicy('organization', 'webp_effort', 2);
+    expect((await effectivePolicy(db.org.tenants[0].spaceId)).webp_effort).toBe(2);
+  });
+
+  it('does not lift a limit when a nearer scope sets JSON null', async () => {
+    await setPolicy('tenant', 'png_compression_level', 3);
+    await setPolicy('space', 'png_compression_level', null);
+    expect((await effectivePolicy(db.org.tenants[0].spaceId)).png_compression_level).toBe(3);
+  });
+
+  it('treats a permission as a limit: a tenant may turn SVG off, never on', async () => {
+    expect(await failure(setPolicy('tenant', 'allow_svg', true))).toMatchObject({ code: '22023' });
+    await setPolicy('organization', 'allow_svg', true);
+    await setPolicy('tenant', 'allow_svg', false);
+    expect((await effectivePolicy(db.org.tenants[0].spaceId)).allow_svg).toBe(false);
+    expect((await effectivePolicy(db.org.tenants[1].spaceId)).allow_svg).toBe(true);
+  });
+
+  it('refuses an organization-only limit (a rate or quota) below organization scope', async () => {
+    const error = await failure(setPolicy('tenant', 'quota_assets', 10));
+    expect(error).toMatchObject({ code: '22023' });
+    expect(error!.message).toContain('quota_assets');
+  });
+
+  it('applies the platform operator\'s maximum to every organization, settings made before it included', async () => {
+    await setPolicy('organization', 'max_upload_bytes', 90 * 1024 * 1024);
+    const lowered = await asRequest(db.pool, { role: 'imgplane_admin' }, async (client) => {
+      await client.query(`update imgplane.policy_keys set platform_maximum = '1000' where key = 'max_upload_bytes'`);
+      const { rows } = await client.query<{ policy: Record<string, unknown> }>('select imgplane.effective_policy($1) as policy', [db.org.tenants[0].spaceId]);
+      return rows[0]!.policy.max_upload_bytes;
+    }); // rolled back: other test files share the catalog
+    expect(lowered).toBe(1000);
+  });
+
+  it('lets only the platform operator change platform defaults and maxima', async () => {
+    const tenantAdmin: RequestSettings = { role: 'imgplane_tenant', organizationId: db.org.id, scopes: ALL_SCOPES };
+    const error = await failure(
+      asRequest(db.pool, tenantAdmin, (client) => client.query(`update imgplane.policy_keys set platform_maximum = '100000' where key = 'max_width'`)),
+    );
+    expect(error).toMatchObject({ code: '42501' });
   });
 });
 

@@ -1,7 +1,6 @@
 /** register_variant(): one row per asset and variant key, whoever wins the race. */
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { ALL_SCOPES, attempt, databaseUrl, type RequestSettings } from './database.ts';
+import { ALL_SCOPES, attempt, connectClient, type RequestSettings } from './database.ts';
 import { randomHash, useSeededDatabase } from './seed.ts';
 
 const CONCURRENT_CALLERS = 20;
@@ -28,8 +27,7 @@ describe('register_variant', () => {
     // Separate connections, all open before the first call, so the calls really overlap.
     const clients = await Promise.all(
       Array.from({ length: CONCURRENT_CALLERS }, async () => {
-        const client = new pg.Client({ connectionString: databaseUrl() });
-        await client.connect();
+        const client = await connectClient();
         await client.query(`set role imgplane_worker`);
         return client;
       }),

@@ -139,8 +139,8 @@ export async function insertApiKey(
   const secret = `imgp_live_${keyId}_${randomBytes(32).toString('hex')}`;
   const id = await insertReturningId(
     client,
-    `insert into imgplane.api_keys (organization_id, tenant_id, key_id, name, secret_hash, scopes, status, expires_at)
-     values ($1, $2, $3, $3, $4, $5, $6, $7) returning id`,
+    `insert into imgplane.api_keys (organization_id, tenant_id, key_id, name, secret_hash, scopes, status, expires_at, revoked_at)
+     values ($1, $2, $3, $3, $4, $5, $6, $7, case when $6 = 'revoked' then now() end) returning id`,
     [organizationId, tenantId, keyId, sha256Hex(secret), ['image:read', 'image:write', 'sign', 'admin'], overrides.status ?? 'active', overrides.expiresAt ?? null],
   );
   return { id, secret };

@@ -1,16 +1,23 @@
 /** record_usage() and the usage views data teams read. */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asAnalyst, createAnalystLogin, dropAnalystLogins, type AnalystLogin } from './analyst-logins.ts';
 import { ALL_SCOPES, attempt, INSUFFICIENT_PRIVILEGE, type RequestSettings } from './database.ts';
 import { type OrganizationFixture, useSeededDatabase } from './seed.ts';
 
 const db = useSeededDatabase();
+const logins: AnalystLogin[] = [];
+afterAll(() => dropAnalystLogins(db.pool, logins));
 
 function usage(fixture: OrganizationFixture, index: 0 | 1, day: string, counters: Record<string, number>) {
   const tenant = fixture.tenants[index];
   return { day, organization_id: fixture.id, tenant_id: tenant.id, space_id: tenant.spaceId, ...counters };
 }
 
-const analystOf = (fixture: OrganizationFixture): RequestSettings => ({ role: 'imgplane_analyst', organizationId: fixture.id });
+async function analystOf(fixture: OrganizationFixture): Promise<AnalystLogin> {
+  const login = await createAnalystLogin(db.pool, fixture.id);
+  logins.push(login);
+  return login;
+}
 
 describe('record_usage', () => {
   it('adds a batch to the counters, summing entries for the same day and space', async () => {
@@ -49,12 +56,10 @@ describe('usage views', () => {
   });
 
   it('usage_daily_by_space has one row per day and space, with slugs', async () => {
-    const outcome = await attempt(
-      db.pool,
-      analystOf(db.org),
+    const outcome = await asAnalyst(await analystOf(db.org), [
       `select day::text, organization_slug, tenant_slug, space_slug, request_count from imgplane.usage_daily_by_space
         where day between '2024-05-01' and '2024-06-30' order by day`,
-    );
+    ]);
     expect(outcome).toEqual({
       ok: true,
       rowCount: 3,
@@ -67,12 +72,10 @@ describe('usage views', () => {
   });
 
   it('usage_monthly_by_organization sums each month per organization, scoped to the analyst organization', async () => {
-    const outcome = await attempt(
-      db.pool,
-      analystOf(db.org),
+    const outcome = await asAnalyst(await analystOf(db.org), [
       `select month::text, organization_slug, request_count from imgplane.usage_monthly_by_organization
         where month between '2024-05-01' and '2024-06-01' order by month`,
-    );
+    ]);
     expect(outcome).toMatchObject({
       rows: [
         { month: '2024-05-01', organization_slug: db.org.slug, request_count: '3' },

@@ -124,7 +124,8 @@ describe('API keys on /graphql', () => {
       { slug },
       other.adminKey,
     );
-    expect(response.errors?.[0]).toMatchObject({ message: 'permission denied for table organizations', extensions: { code: 'forbidden' } });
+    // Readable, and naming no table or policy (graphql/errors.ts).
+    expect(response.errors?.[0]).toMatchObject({ message: 'not allowed: this API key may not read or change that here', extensions: { code: 'forbidden' } });
     expect(await countRows('select count(*) from imgplane.organizations where slug = $1', [slug])).toBe(0);
   });
 

@@ -30,16 +30,22 @@ describe('makeMaskError', () => {
   });
 
   it.each([
-    ['42501', 'permission denied for table organizations', 'forbidden'],
-    ['23505', 'duplicate key value violates unique constraint "organizations_slug_key"', 'bad_request'],
-    ['23514', 'new row for relation "assets" violates check constraint "assets_folder_check"', 'bad_request'],
-    ['22P02', 'invalid input syntax for type uuid: "x"', 'bad_request'],
-    ['P0002', 'asset 1 not found', 'not_found'],
-  ])('maps SQLSTATE %s to %s without the row details', (sqlState, message, code) => {
-    const { result } = masked(postgresError(sqlState, message));
-    expect(result.message).toBe(message);
-    expect(result.extensions).toEqual({ code, sqlState });
-    expect(JSON.stringify(result)).not.toContain('already exists');
+    ['42501', 'new row violates row-level security policy for table "assets"', 'forbidden', 'not allowed: this API key may not read or change that here'],
+    ['23505', 'duplicate key value violates unique constraint "organizations_slug_key"', 'bad_request', 'a record with the same value (slug) exists'],
+    ['23514', 'new row for relation "assets" violates check constraint "assets_folder_check"', 'bad_request', 'a value is outside what is allowed (slug)'],
+    ['22P02', 'invalid input syntax for type uuid: "x"', 'bad_request', 'invalid input syntax for type uuid: "x"'],
+  ])('maps SQLSTATE %s to %s with a readable message naming no constraint, policy or row', (sqlState, raw, code, readable) => {
+    const { result } = masked(postgresError(sqlState, raw));
+    expect(result.message).toBe(readable);
+    expect(result.extensions).toEqual({ code });
+    expect(JSON.stringify(result)).not.toMatch(/acme|constraint|policy for table|sqlState/);
+  });
+
+  it('keeps the messages our own SQL functions raise for clients', () => {
+    const raised = Object.assign(postgresError('P0002', 'asset 1 not found'), { routine: 'exec_stmt_raise' });
+    expect(masked(raised).result).toMatchObject({ message: 'asset 1 not found', extensions: { code: 'not_found' } });
+    const ceiling = Object.assign(postgresError('22023', 'policy "max_width" may be at most 4096 here'), { routine: 'exec_stmt_raise' });
+    expect(masked(ceiling).result).toMatchObject({ message: 'policy "max_width" may be at most 4096 here', extensions: { code: 'bad_request' } });
   });
 
   it('reports a delete that matched nothing as not found', () => {

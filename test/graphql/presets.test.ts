@@ -81,6 +81,47 @@ describe('createPreset', () => {
   });
 });
 
+describe('createPreset scopes', () => {
+  const SCOPED = `mutation($org: UUID, $tenant: UUID, $space: UUID, $name: String!) {
+    createPreset(input: { preset: { organizationId: $org, tenantId: $tenant, spaceId: $space, name: $name, operations: { w: 64 } } }) {
+      preset { rowId organizationId tenantId spaceId }
+    }
+  }`;
+  type Scoped = { createPreset: { preset: { rowId: string; organizationId: string; tenantId: string | null; spaceId: string | null } } };
+  const create = (variables: Record<string, unknown>, key = org.adminKey) => graphql(server.baseUrl, SCOPED, variables, key);
+
+  it('derives the organisation and tenant from spaceId alone', async () => {
+    const tenant = org.tenants[0];
+    const data = await graphqlData<Scoped>(server.baseUrl, SCOPED, { space: tenant.spaceId, name: 'space_only' }, org.adminKey);
+    expect(data.createPreset.preset).toMatchObject({ organizationId: org.id, tenantId: tenant.id, spaceId: tenant.spaceId });
+  });
+
+  it('accepts organisation and space without the tenant, and a tenant alone', async () => {
+    const tenant = org.tenants[1];
+    const bySpace = await graphqlData<Scoped>(server.baseUrl, SCOPED, { org: org.id, space: tenant.spaceId, name: 'org_and_space' }, org.adminKey);
+    expect(bySpace.createPreset.preset).toMatchObject({ organizationId: org.id, tenantId: tenant.id, spaceId: tenant.spaceId });
+    const byTenant = await graphqlData<Scoped>(server.baseUrl, SCOPED, { tenant: tenant.id, name: 'tenant_only' }, org.adminKey);
+    expect(byTenant.createPreset.preset).toMatchObject({ organizationId: org.id, tenantId: tenant.id, spaceId: null });
+  });
+
+  it('makes an organisation-level preset for the key\'s organisation when no scope is given', async () => {
+    const data = await graphqlData<Scoped>(server.baseUrl, SCOPED, { name: 'org_default' }, org.adminKey);
+    expect(data.createPreset.preset).toMatchObject({ organizationId: org.id, tenantId: null, spaceId: null });
+  });
+
+  it('refuses a space of another organisation, or a tenant that contradicts the space, writing nothing', async () => {
+    const other = await createOrganization(server.platform, 'pre-other');
+    const before = await presetRows();
+    const foreign = await create({ space: other.tenants[0].spaceId, name: 'foreign' });
+    expect(foreign.errors?.length).toBeGreaterThan(0);
+    const contradictory = await create({ tenant: org.tenants[0].id, space: org.tenants[1].spaceId, name: 'contradictory' });
+    expect(contradictory.errors?.length).toBeGreaterThan(0);
+    expect(await presetRows()).toEqual(before);
+    const { rows } = await server.platform.pool.query('select 1 from imgplane.presets where organization_id = $1', [other.id]);
+    expect(rows).toEqual([]);
+  });
+});
+
 describe('updatePresetByRowId', () => {
   it('rejects invalid operations and keeps the stored ones', async () => {
     const id = await createPreset('keeper', { w: 300 });

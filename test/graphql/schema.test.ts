@@ -4,7 +4,7 @@
  * writes exist (tables written through validated custom mutations have no generated ones).
  */
 import { readFile } from 'node:fs/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   isEnumType,
   isInputObjectType,
@@ -12,14 +12,15 @@ import {
   isObjectType,
   type GraphQLSchema,
 } from 'postgraphile/graphql';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraphqlSchema, SCHEMA_FILE, sortedSdl } from '../../graphql/schema-sdl.ts';
+import { createPool } from '../db/database.ts';
 
 let pool: pg.Pool;
 let schema: GraphQLSchema;
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 2 });
+  pool = createPool(2);
   schema = await buildGraphqlSchema(pool);
 });
 afterAll(() => pool?.end());

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { loadConfig, type AppConfig } from '../../core/config.ts';
 import type { StorageConfig } from '../../core/storage/config.ts';
-import { buildApp } from '../../server/app.ts';
+import { buildApp, type AppExtension } from '../../server/app.ts';
 import { mountGraphql } from '../../graphql/mount.ts';
 import { createPlatform, type Platform, type PlatformOverrides } from '../../platform/platform.ts';
 
@@ -27,6 +27,8 @@ export interface TestAppOptions extends PlatformOverrides {
   /** Default: no Redis. Pass a URL (e.g. through a cuttable proxy) to use one. */
   redisUrl?: string;
   config?: Partial<AppConfig>;
+  /** Mounted after GraphQL, as server/main.ts mounts them (e.g. the demo page). */
+  extensions?: readonly AppExtension[];
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -44,7 +46,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.config,
   };
   const platform = await createPlatform(config, { usageFlushMs: 60_000, ...options });
-  const app = await buildApp(platform, [mountGraphql]);
+  const app = await buildApp(platform, [mountGraphql, ...(options.extensions ?? [])]);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     baseUrl: address,

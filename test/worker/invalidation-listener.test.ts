@@ -3,9 +3,7 @@
  * test files notify on the same channel meanwhile, so assertions look for this file's own ids.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { inject } from 'vitest';
 import {
   INVALIDATION_CHANNEL,
   applyInvalidation,
@@ -13,8 +11,9 @@ import {
   parseInvalidationMessage,
   type InvalidationTargets,
 } from '../../platform/invalidation.ts';
+import { createPool } from '../db/database.ts';
 
-const pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 });
+const pool = createPool(4);
 afterAll(() => pool.end());
 
 function recordingTargets(): { calls: string[]; targets: InvalidationTargets } {
@@ -30,6 +29,7 @@ function recordingTargets(): { calls: string[]; targets: InvalidationTargets } {
       },
       auth: { forgetAll: () => void calls.push('auth') },
       signing: { forgetKeys: () => void calls.push('signing') },
+      memory: { delete: (key) => void calls.push(`variant:${key}`) },
     },
   };
 }
@@ -42,6 +42,12 @@ describe('parseInvalidationMessage', () => {
     expect(parseInvalidationMessage('{"kind":"asset","id":"a1"}')).toEqual({ kind: 'asset', id: 'a1' });
     expect(parseInvalidationMessage('{"kind":"space"}')).toEqual({ kind: 'space' });
     expect(parseInvalidationMessage('{"kind":"keys"}')).toEqual({ kind: 'keys' });
+  });
+
+  it('reads a purge of variants by key', () => {
+    expect(parseInvalidationMessage('{"kind":"variants","keys":["k1","k2"]}')).toEqual({ kind: 'variants', keys: ['k1', 'k2'] });
+    expect(parseInvalidationMessage('{"kind":"variants","keys":[1]}')).toBeUndefined();
+    expect(parseInvalidationMessage('{"kind":"variants"}')).toBeUndefined();
   });
 
   it('answers undefined for anything malformed instead of throwing', () => {
@@ -57,7 +63,8 @@ describe('applyInvalidation', () => {
     applyInvalidation(targets, { kind: 'asset', id: 'a1' });
     applyInvalidation(targets, { kind: 'space' });
     applyInvalidation(targets, { kind: 'keys' });
-    expect(calls).toEqual(['asset:a1', 'spaces', 'auth', 'signing']);
+    applyInvalidation(targets, { kind: 'variants', keys: ['k1', 'k2'] });
+    expect(calls).toEqual(['asset:a1', 'spaces', 'auth', 'signing', 'variant:k1', 'variant:k2']);
   });
 });
 

@@ -50,6 +50,7 @@ export interface EventRow {
   event_type: string;
   attempts: number;
   delivered_at: Date | null;
+  dead_at: Date | null;
   available_at: Date;
   last_error: string | null;
 }
@@ -57,7 +58,7 @@ export interface EventRow {
 /** The outbox rows about one aggregate, oldest first (read as the login role: no RLS). */
 export async function eventsAbout(pool: pg.Pool, aggregateId: string): Promise<EventRow[]> {
   const { rows } = await pool.query<EventRow>(
-    `select id::text, event_type, attempts, delivered_at, available_at, last_error
+    `select id::text, event_type, attempts, delivered_at, dead_at, available_at, last_error
        from imgplane.events where aggregate_id = $1 order by id`,
     [aggregateId],
   );

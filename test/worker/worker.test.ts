@@ -1,21 +1,25 @@
 /**
- * The worker against the real database, storage and HTTP apps. One file on purpose: a running
- * worker takes every job in the database, so a second worker in a parallel test file (with other
- * storage and no webhook) could take this file's jobs. The dispatcher tests run first, before the
- * worker starts, so nothing else claims their events.
+ * The worker against the real database, storage and HTTP apps. A database of this file's own: a
+ * running worker takes every job, and the dispatcher claims every due event, in its database, so
+ * in the shared one it would take other files' events (test/db/outbox.test.ts asserts that its
+ * events stay undelivered) and they could take this file's. The dispatcher tests run first, in the
+ * first describe block, before the second block's worker starts, so nothing else claims their events.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listenForInvalidations, type InvalidationListener } from '../../platform/invalidation.ts';
 import { withClaims } from '../../platform/request-context.ts';
-import { webhookSignature } from '../../worker/consumers/webhook.ts';
+import { verifyWebhookSignature } from '../../platform/events/webhook-signature.ts';
 import type { EventConsumer } from '../../worker/consumers/types.ts';
 import { startWorker, type WorkerHandle } from '../../worker/runner.ts';
 import { dispatchOutbox } from '../../worker/tasks/outbox-dispatch.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { createIsolatedDatabase, type IsolatedDatabase } from '../db/database.ts';
 import { upload } from '../support/http.ts';
 import { createOrganization, PLATFORM_ADMIN } from '../support/tenancy.ts';
 import { eventsAbout, insertPreset, startWebhookReceiver, uniquePresetName, type WebhookReceiver } from './support.ts';
@@ -24,6 +28,7 @@ const WEBHOOK_SECRET = 'test-webhook-secret';
 /** Caches that would hide any change for ten minutes without cross-instance invalidation. */
 const LONG_CACHES = { metadataCacheTtlMs: 600_000, authCacheTtlMs: 600_000 };
 
+let database: IsolatedDatabase;
 let appA: TestApp;
 let appB: TestApp;
 let storageDir: string;
@@ -39,16 +44,20 @@ beforeAll(async () => {
     return flaky ? 500 : 200;
   });
   // Two instances of one deployment: same database, same storage.
+  database = await createIsolatedDatabase();
   storageDir = await mkdtemp(path.join(tmpdir(), 'imgplane-worker-test-'));
   const storage = { kind: 'local' as const, dir: storageDir };
-  appA = await startTestApp({ storage, config: LONG_CACHES });
-  appB = await startTestApp({ storage, config: LONG_CACHES });
+  const config = { ...LONG_CACHES, databaseUrl: database.url };
+  appA = await startTestApp({ storage, config });
+  appB = await startTestApp({ storage, config });
 });
 
 afterAll(async () => {
   await appB?.close();
   await appA?.close();
   await receiver?.close();
+  // Only once every pool on it has ended.
+  await database?.drop();
   if (storageDir) await rm(storageDir, { recursive: true, force: true });
 });
 
@@ -117,6 +126,61 @@ describe('dispatchOutbox', () => {
     expect(run.delivered).toBe(2);
     expect(run.nextRunAt!.getTime()).toBeLessThanOrEqual(Date.now());
   });
+  it('dead-letters an event after its last attempt and claims it no more', async () => {
+    const pool = appA.platform.pool;
+    const org = await createOrganization(appA.platform, 'wdead');
+    const presetId = await insertPreset(pool, { organizationId: org.id, name: uniquePresetName('dead'), operations: { w: 10 } });
+    let handled = 0;
+    const down: EventConsumer = {
+      name: 'down',
+      handle: async (event) => {
+        if (event.aggregateId !== presetId) return;
+        handled += 1;
+        throw new Error('gone for good');
+      },
+    };
+    const limits = { batchSize: 100, maxBatches: 1_000, maxAttempts: 3 };
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      await dispatchOutbox(pool, [down], limits);
+      // skip the backoff: make a retry due at once
+      await pool.query('update imgplane.events set available_at = now() where aggregate_id = $1 and dead_at is null', [presetId]);
+    }
+    expect(handled).toBe(3);
+    expect(await eventsAbout(pool, presetId)).toMatchObject([
+      { attempts: 3, delivered_at: null, dead_at: expect.any(Date), last_error: 'down: gone for good' },
+    ]);
+  });
+
+  it('keeps no transaction open while consumers run, and a parallel run never gets an event being delivered', async () => {
+    const applicationName = `imgplane-dispatch-test-${randomBytes(4).toString('hex')}`;
+    const dispatcherPool = new pg.Pool({ ...appA.platform.pool.options, application_name: applicationName, max: 2 });
+    try {
+      const org = await createOrganization(appA.platform, 'wshort');
+      const presetId = await insertPreset(appA.platform.pool, { organizationId: org.id, name: uniquePresetName('short'), operations: { w: 10 } });
+      const seen: { openTransactions: number; parallelRunGot: string[] }[] = [];
+      const probe: EventConsumer = {
+        name: 'probe',
+        handle: async (event) => {
+          if (event.aggregateId !== presetId) return;
+          const { rows } = await appA.platform.pool.query<{ open: number }>(
+            'select count(*)::int as open from pg_stat_activity where application_name = $1 and xact_start is not null',
+            [applicationName],
+          );
+          const parallelRunGot: string[] = [];
+          const recorder: EventConsumer = { name: 'parallel', handle: async (other) => void parallelRunGot.push(other.aggregateId ?? '') };
+          await dispatchOutbox(appA.platform.pool, [recorder], { batchSize: 100, maxBatches: 1_000 });
+          seen.push({ openTransactions: rows[0]!.open, parallelRunGot });
+        },
+      };
+      await dispatchOutbox(dispatcherPool, [probe], { batchSize: 100, maxBatches: 1_000 });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.openTransactions).toBe(0);
+      expect(seen[0]!.parallelRunGot).not.toContain(presetId);
+      expect(await eventsAbout(appA.platform.pool, presetId)).toMatchObject([{ attempts: 1, delivered_at: expect.any(Date) }]);
+    } finally {
+      await dispatcherPool.end();
+    }
+  });
 });
 
 describe('a running worker', () => {
@@ -147,42 +211,43 @@ describe('a running worker', () => {
     const hook = receiver.received.find((candidate) => candidate.json.id === event!.id);
     expect(hook?.json).toMatchObject({ type: 'preset.created', aggregateId: presetId });
     expect(hook?.headers['x-imgplane-delivery']).toBe(event!.id);
-    expect(hook?.headers['x-imgplane-signature']).toBe(webhookSignature(WEBHOOK_SECRET, hook!.body));
+    expect(verifyWebhookSignature(WEBHOOK_SECRET, String(hook?.headers['x-imgplane-signature']), hook!.body, Math.floor(Date.now() / 1000))).toBe(true);
   });
 
-  it('leaves neither an event nor a dispatch job behind a rolled-back change', async () => {
+  it('wakes the dispatcher by NOTIFY at commit only: a rolled-back change leaves no event and wakes nobody', async () => {
     const org = await createOrganization(appA.platform, 'wrollback');
+    const listener = new pg.Client(appA.platform.pool.options);
+    const woken: number[] = [];
+    listener.on('notification', (notification) => {
+      if (notification.channel === 'imgplane_outbox') woken.push(notification.processId);
+    });
+    await listener.connect();
     const client = await appA.platform.pool.connect();
-    let presetId: string;
-    let transactionStart: string;
     try {
+      await listener.query('listen imgplane_outbox');
+      const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+      const pid = rows[0]!.pid;
+      const insertPresetSql = `insert into imgplane.presets (organization_id, name, operations) values ($1, $2, '{"w":10}') returning id`;
       await client.query('begin');
-      const inserted = await client.query<{ id: string }>(
-        `insert into imgplane.presets (organization_id, name, operations) values ($1, $2, '{"w":10}') returning id`,
-        [org.id, uniquePresetName('gone')],
-      );
-      presetId = inserted.rows[0]!.id;
-      // The enqueue trigger is deferred to COMMIT; fire it now to see that its job is part of the transaction.
-      await client.query('set constraints all immediate');
-      const inside = await client.query<{ started: string; events: number; jobs: number }>(
-        `select now()::text as started,
-                (select count(*)::int from imgplane.events where aggregate_id = $1) as events,
-                (select count(*)::int from graphile_worker.jobs
-                  where task_identifier = 'outbox_dispatch' and locked_at is null and updated_at = now()) as jobs`,
-        [presetId],
-      );
-      expect(inside.rows[0]).toMatchObject({ events: 1, jobs: 1 });
-      transactionStart = inside.rows[0]!.started;
+      const gone = await client.query<{ id: string }>(insertPresetSql, [org.id, uniquePresetName('gone')]);
       await client.query('rollback');
+      // two events in one transaction: one wake-up
+      await client.query('begin');
+      const kept = await client.query<{ id: string }>(insertPresetSql, [org.id, uniquePresetName('kept')]);
+      await client.query(insertPresetSql, [org.id, uniquePresetName('kept')]);
+      await client.query('commit');
+      // notifications arrive in commit order: once the committed one is here, a rolled-back one would be too
+      await vi.waitFor(() => expect(woken).toContain(pid), { timeout: 5_000, interval: 20 });
+      expect(woken.filter((sender) => sender === pid)).toHaveLength(1);
+      expect(await eventsAbout(appA.platform.pool, gone.rows[0]!.id)).toEqual([]);
+      await vi.waitFor(async () => expect((await eventsAbout(appA.platform.pool, kept.rows[0]!.id))[0]?.delivered_at).toBeInstanceOf(Date), {
+        timeout: 5_000,
+        interval: 50,
+      });
     } finally {
       client.release();
+      await listener.end();
     }
-    const after = await appA.platform.pool.query<{ events: number; jobs: number }>(
-      `select (select count(*)::int from imgplane.events where aggregate_id = $1) as events,
-              (select count(*)::int from graphile_worker.jobs where updated_at = $2::timestamptz) as jobs`,
-      [presetId, transactionStart],
-    );
-    expect(after.rows[0]).toEqual({ events: 0, jobs: 0 });
   });
 
   it('retries a failing webhook, counting attempts, until it is delivered', async () => {
@@ -200,7 +265,7 @@ describe('a running worker', () => {
     expect(event).toMatchObject({ attempts: 2, last_error: 'webhook: answered HTTP 500' });
     const deliveries = receiver.received.filter((hook) => hook.json.id === event!.id);
     expect(deliveries.map((hook) => hook.status)).toEqual([500, 200]);
-    expect(deliveries[1]!.headers['x-imgplane-signature']).toBe(webhookSignature(WEBHOOK_SECRET, deliveries[1]!.body));
+    expect(verifyWebhookSignature(WEBHOOK_SECRET, String(deliveries[1]!.headers['x-imgplane-signature']), deliveries[1]!.body, Math.floor(Date.now() / 1000))).toBe(true);
   });
 
   it('pregenerates matching auto_generate presets after an upload and a new version, so GETs are not misses', async () => {

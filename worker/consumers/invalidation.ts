@@ -15,6 +15,12 @@ export function invalidationFor(event: OutboxEvent): InvalidationMessage | undef
     case 'preset':
     case 'policy':
       return { kind: 'space' };
+    // a suspended (or reactivated) organization, tenant or space: delivery_context answers
+    // differently now; uploads and API writes check the status in SQL on every request anyway
+    case 'organization':
+    case 'tenant':
+    case 'space':
+      return { kind: 'space' };
     case 'api_key':
     case 'signing_key':
       return { kind: 'keys' };

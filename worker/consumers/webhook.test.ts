@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { verifyWebhookSignature } from '../../platform/events/webhook-signature.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/worker/support.ts';
 import type { OutboxEvent } from './types.ts';
@@ -26,9 +27,9 @@ const event: OutboxEvent = {
 };
 
 describe('webhook consumer', () => {
-  it('POSTs the event as JSON, signed with an HMAC-SHA256 of the exact body', async () => {
+  it('POSTs the event as JSON, signed with an HMAC-SHA256 of the timestamp and the exact body', async () => {
     status = 204;
-    await webhookConsumer({ url: receiver.url, secret: SECRET }).handle(event);
+    await webhookConsumer({ url: receiver.url, secret: SECRET }, () => 1_767_225_600).handle(event);
     const hook = receiver.received.at(-1)!;
     expect(JSON.parse(hook.body)).toEqual({
       id: event.id,
@@ -43,8 +44,11 @@ describe('webhook consumer', () => {
     expect(hook.headers['content-type']).toBe('application/json');
     expect(hook.headers['x-imgplane-event']).toBe('asset.deleted');
     expect(hook.headers['x-imgplane-delivery']).toBe(event.id);
-    const expected = `sha256=${createHmac('sha256', SECRET).update(hook.body).digest('hex')}`;
+    expect(hook.headers['x-imgplane-idempotency-key']).toBe(event.id);
+    expect(hook.headers['x-imgplane-timestamp']).toBe('1767225600');
+    const expected = `t=1767225600,v1=${createHmac('sha256', SECRET).update(`1767225600.${hook.body}`).digest('hex')}`;
     expect(hook.headers['x-imgplane-signature']).toBe(expected);
+    expect(verifyWebhookSignature(SECRET, expected, hook.body, 1_767_225_600)).toBe(true);
   });
 
   it('fails on a non-2xx answer so the event is retried', async () => {

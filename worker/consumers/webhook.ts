@@ -1,44 +1,25 @@
 /**
- * POSTs every outbox event to the configured webhook, signed so the receiver can check it came
- * from us: `X-Imgplane-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. Delivery is at least
- * once; `X-Imgplane-Delivery` (the event id) lets the receiver drop repeats.
+ * The platform-wide webhook (WEBHOOK_URL, WEBHOOK_SECRET): the operator's feed of every outbox
+ * event of every organisation. Signed exactly like organisations' webhooks
+ * (platform/events/webhook-signature.ts: X-Imgplane-Signature over timestamp and body), with the
+ * event id as delivery id and idempotency key. Retries are the outbox's: a non-2xx answer fails
+ * the event, which is retried for every consumer.
  */
-import { createHmac } from 'node:crypto';
+import { eventDocument } from '../../platform/events/event.ts';
+import { webhookHeaders } from '../../platform/events/webhook-signature.ts';
 import type { WebhookTarget } from '../config.ts';
-import type { EventConsumer, OutboxEvent } from './types.ts';
+import type { EventConsumer } from './types.ts';
 
 const TIMEOUT_MS = 5_000;
 
-export function webhookBody(event: OutboxEvent): string {
-  return JSON.stringify({
-    id: event.id,
-    type: event.type,
-    organizationId: event.organizationId,
-    tenantId: event.tenantId,
-    aggregateType: event.aggregateType,
-    aggregateId: event.aggregateId,
-    payload: event.payload,
-    createdAt: event.createdAt.toISOString(),
-  });
-}
-
-export function webhookSignature(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
-export function webhookConsumer(target: WebhookTarget): EventConsumer {
+export function webhookConsumer(target: WebhookTarget, nowSeconds: () => number = () => Math.floor(Date.now() / 1000)): EventConsumer {
   return {
     name: 'webhook',
     async handle(event) {
-      const body = webhookBody(event);
+      const body = eventDocument(event);
       const response = await fetch(target.url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-imgplane-event': event.type,
-          'x-imgplane-delivery': event.id,
-          'x-imgplane-signature': webhookSignature(target.secret, body),
-        },
+        headers: webhookHeaders(target.secret, { eventId: event.id, eventType: event.type, deliveryId: event.id, body, timestamp: nowSeconds() }),
         body,
         // A redirect is a misconfiguration to report, not a reason to post the event elsewhere.
         redirect: 'manual',

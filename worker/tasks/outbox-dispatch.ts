@@ -1,40 +1,54 @@
 /**
  * `outbox_dispatch`: delivers committed `imgplane.events` to every consumer, at least once.
  *
- * Each batch is one transaction: claim due events with `for update skip locked` (parallel runs
- * never share an event), hand each to every consumer, record the outcomes. A failure of any
- * consumer counts an attempt, records the error and retries the event (for all consumers, which
- * are idempotent) after an exponential backoff, while the batch goes on. If the run dies mid-batch
- * the transaction rolls back and the whole batch is delivered again. Batches are small because
- * their transaction stays open while consumers make network calls.
+ * No transaction stays open while consumers make network calls. Each batch is three steps:
+ *   1. claim (one short transaction): take due events with `for update skip locked`, count the
+ *      attempt and move `available_at` to the end of a lease, so parallel runs never share an
+ *      event and an event whose run died is claimed again once the lease is over;
+ *   2. hand each event to every consumer, outside any transaction;
+ *   3. record the outcomes (one short transaction): delivered, or retried after an exponential
+ *      backoff, or dead-lettered (`dead_at`) once it has had `maxAttempts` attempts.
+ * A failure of any consumer retries the event for all consumers, which are idempotent.
  *
- * The job is enqueued by the database when events commit (db/functions/900_outbox_dispatch.sql),
+ * The job is enqueued by worker/outbox-wakeup.ts when the database NOTIFYs that events committed,
  * by a cron sweep every minute, and by itself for the first retry that falls due.
  */
 import type { Task } from 'graphile-worker';
 import type pg from 'pg';
+import type { Metrics } from '../../platform/metrics.ts';
 import { WORKER, withClaims } from '../../platform/request-context.ts';
 import type { EventConsumer, OutboxEvent } from '../consumers/types.ts';
 
 export const OUTBOX_DISPATCH_TASK = 'outbox_dispatch';
-/** The job key the database trigger uses too: a burst of events, the sweep and retries share one job. */
+/** The job key of every dispatcher job: a burst of wake-ups, the sweep and retries share one pending job. */
 export const OUTBOX_DISPATCH_JOB_KEY = 'outbox_dispatch';
 
 export interface DispatchLimits {
   batchSize: number;
   /** Bound on one run; a run that reaches it schedules the next at once. */
   maxBatches: number;
+  /** Attempts after which an event is dead-lettered instead of retried (25: about 14 hours of backoff). */
+  maxAttempts: number;
+  /**
+   * How long a claim lasts: an event whose dispatcher died is claimed again after this. Longer
+   * than a batch takes (batchSize x consumers x their timeouts), or a slow batch is delivered twice.
+   */
+  leaseSeconds: number;
 }
 
 export const DEFAULT_DISPATCH_LIMITS: Readonly<DispatchLimits> = Object.freeze({
-  // at most 20 x the 5 s webhook timeout with a transaction open
   batchSize: 20,
   maxBatches: 50,
+  maxAttempts: 25,
+  leaseSeconds: 300,
 });
 
 export interface DispatchResult {
   delivered: number;
+  /** Failed attempts, dead-lettered ones included. */
   failed: number;
+  /** Events given up on in this run (now `dead_at` set). */
+  deadLettered: number;
   /** When the next run should start: now if this run hit its bound, else the first pending retry, else never. */
   nextRunAt: Date | null;
 }
@@ -67,58 +81,87 @@ interface Outcome {
   attempt: number;
 }
 
+// `attempts - 1`: consumers see the attempts made before this one (worker/consumers/types.ts).
 const CLAIM_BATCH = `
-  select id, organization_id, tenant_id, event_type, aggregate_type, aggregate_id, payload, created_at, attempts
-    from imgplane.events
-   where delivered_at is null and available_at <= now()
-   order by id
-   limit $1
-   for update skip locked`;
+  update imgplane.events e
+     set attempts = e.attempts + 1, available_at = clock_timestamp() + make_interval(secs => $2::int)
+    from (select id from imgplane.events pending
+           where delivered_at is null and dead_at is null and available_at <= now()
+             -- per-aggregate order: an event waits while an earlier one of its asset (preset, key...)
+             -- is pending, so consumers (the broker sink) never see one asset's events reordered
+             and not exists (select from imgplane.events earlier
+                              where earlier.aggregate_type = pending.aggregate_type and earlier.aggregate_id = pending.aggregate_id
+                                and earlier.id < pending.id and earlier.delivered_at is null and earlier.dead_at is null)
+           order by available_at, id
+           limit $1
+           for update skip locked) claimed
+   where e.id = claimed.id
+  returning e.id, e.organization_id, e.tenant_id, e.event_type, e.aggregate_type, e.aggregate_id, e.payload,
+            e.created_at, e.attempts - 1 as attempts`;
 
-const MARK_DELIVERED = 'update imgplane.events set delivered_at = clock_timestamp(), attempts = attempts + 1 where id = any($1::bigint[])';
+const MARK_DELIVERED = 'update imgplane.events set delivered_at = clock_timestamp() where id = any($1::bigint[])';
 
+// attempts was counted by the claim.
 const MARK_FAILED = `
   update imgplane.events e
-     set attempts = e.attempts + 1, last_error = f.error, available_at = clock_timestamp() + make_interval(secs => f.delay)
+     set last_error = f.error,
+         available_at = clock_timestamp() + make_interval(secs => f.delay),
+         dead_at = case when e.attempts >= $4::int then clock_timestamp() end
     from unnest($1::bigint[], $2::text[], $3::float8[]) as f(id, error, delay)
-   where e.id = f.id`;
+   where e.id = f.id
+  returning e.dead_at is not null as dead`;
 
 // Only future times: an event due now is either claimed by a parallel run (which reschedules
-// for its own failures) or newly committed (its trigger has added a job).
+// for its own failures) or newly committed (its NOTIFY wakes a run). Claims of parallel runs
+// count too: should such a run die, its events fall due when their lease ends.
 const FIRST_RETRY = `
-  select min(available_at) as next from imgplane.events where delivered_at is null and available_at > clock_timestamp()`;
+  select min(available_at) as next from imgplane.events
+   where delivered_at is null and dead_at is null and available_at > clock_timestamp()`;
 
 /** Delivers due events until none is left or the run's bound is reached. */
 export async function dispatchOutbox(
   pool: pg.Pool,
   consumers: readonly EventConsumer[],
-  limits: DispatchLimits = DEFAULT_DISPATCH_LIMITS,
+  overrides: Partial<DispatchLimits> = {},
 ): Promise<DispatchResult> {
-  let delivered = 0;
-  let failed = 0;
+  const limits: DispatchLimits = { ...DEFAULT_DISPATCH_LIMITS, ...overrides };
+  const result: DispatchResult = { delivered: 0, failed: 0, deadLettered: 0, nextRunAt: null };
   for (let batch = 0; batch < limits.maxBatches; batch++) {
-    const outcomes = await withClaims(pool, WORKER, async (client) => {
-      const claimed = await client.query<EventRow>(CLAIM_BATCH, [limits.batchSize]);
-      const results: Outcome[] = [];
-      for (const row of claimed.rows) results.push(await deliver(toEvent(row), consumers));
-      await recordOutcomes(client, results);
-      return results;
-    });
+    const claimed = await withClaims(pool, WORKER, (client) =>
+      client.query<EventRow>(CLAIM_BATCH, [limits.batchSize, limits.leaseSeconds]),
+    );
+    // claim order: oldest first (RETURNING has no order of its own)
+    const events = claimed.rows.map(toEvent).sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
+    const outcomes: Outcome[] = [];
+    for (const event of events) outcomes.push(await deliver(event, consumers));
+    const dead = await recordOutcomes(pool, outcomes, limits.maxAttempts);
     const failures = outcomes.filter((outcome) => outcome.error !== null).length;
-    delivered += outcomes.length - failures;
-    failed += failures;
-    if (outcomes.length < limits.batchSize) return { delivered, failed, nextRunAt: await firstRetry(pool) };
+    result.delivered += outcomes.length - failures;
+    result.failed += failures;
+    result.deadLettered += dead;
+    if (claimed.rows.length < limits.batchSize) return { ...result, nextRunAt: await firstRetry(pool) };
   }
-  return { delivered, failed, nextRunAt: new Date() };
+  return { ...result, nextRunAt: new Date() };
 }
 
-export function outboxDispatchTask(pool: pg.Pool, consumers: readonly EventConsumer[]): Task {
+export function outboxDispatchTask(
+  pool: pg.Pool,
+  consumers: readonly EventConsumer[],
+  metrics?: Pick<Metrics, 'outboxEvents'>,
+): Task {
   return async (_payload, helpers) => {
     const result = await dispatchOutbox(pool, consumers);
-    if (result.failed > 0) helpers.logger.warn(`outbox: ${result.failed} event(s) failed and will be retried`);
+    metrics?.outboxEvents.inc({ outcome: 'delivered' }, result.delivered);
+    metrics?.outboxEvents.inc({ outcome: 'failed' }, result.failed);
+    if (result.failed > result.deadLettered) {
+      helpers.logger.warn(`outbox: ${result.failed - result.deadLettered} event(s) failed and will be retried`);
+    }
+    if (result.deadLettered > 0) {
+      helpers.logger.error(`outbox: ${result.deadLettered} event(s) dead-lettered after their last attempt (imgplane.events.dead_at)`);
+    }
     if (result.nextRunAt === null) return;
     // Our own job is locked while it runs, so this adds a new one. preserve_run_at: a job the
-    // trigger added meanwhile (due now) must not be pushed back to the retry time.
+    // wake-up added meanwhile (due now) must not be pushed back to the retry time.
     await helpers.addJob(OUTBOX_DISPATCH_TASK, {}, {
       jobKey: OUTBOX_DISPATCH_JOB_KEY,
       jobKeyMode: 'preserve_run_at',
@@ -143,17 +186,22 @@ async function deliver(event: OutboxEvent, consumers: readonly EventConsumer[]):
   };
 }
 
-async function recordOutcomes(client: pg.PoolClient, outcomes: readonly Outcome[]): Promise<void> {
+/** Records a batch's outcomes in one short transaction; answers how many events were dead-lettered. */
+async function recordOutcomes(pool: pg.Pool, outcomes: readonly Outcome[], maxAttempts: number): Promise<number> {
   const delivered = outcomes.filter((outcome) => outcome.error === null);
   const failed = outcomes.filter((outcome) => outcome.error !== null);
-  if (delivered.length > 0) await client.query(MARK_DELIVERED, [delivered.map((outcome) => outcome.id)]);
-  if (failed.length > 0) {
-    await client.query(MARK_FAILED, [
+  if (outcomes.length === 0) return 0;
+  return withClaims(pool, WORKER, async (client) => {
+    if (delivered.length > 0) await client.query(MARK_DELIVERED, [delivered.map((outcome) => outcome.id)]);
+    if (failed.length === 0) return 0;
+    const marked = await client.query<{ dead: boolean }>(MARK_FAILED, [
       failed.map((outcome) => outcome.id),
       failed.map((outcome) => outcome.error),
       failed.map((outcome) => retryDelaySeconds(outcome.attempt)),
+      maxAttempts,
     ]);
-  }
+    return marked.rows.filter((row) => row.dead).length;
+  });
 }
 
 async function firstRetry(pool: pg.Pool): Promise<Date | null> {

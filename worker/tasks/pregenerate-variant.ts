@@ -69,7 +69,7 @@ export async function pregenerateVariant(platform: Platform, job: PregenerateVar
     // Only a `fmt_auto` preset reads it: then this is the variant a client accepting the format gets.
     accept: CONTENT_TYPES[job.format],
     policy: space.policy,
-    source: { format: asset.format, hasAlpha: asset.hasAlpha, frames: asset.frames },
+    source: asset,
   });
   const delivery = await platform.variants.deliver(asset, plan, space.policy);
   // The job is done when the variant is stored, not merely rendered.

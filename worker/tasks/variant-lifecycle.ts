@@ -46,42 +46,46 @@ interface VariantRow {
   storage_key: string;
 }
 
-const IDLE = 'coalesce(last_accessed_at, created_at)';
+const TODAY_UTC = "(now() at time zone 'UTC')::date";
 
 export async function runVariantLifecycle(platform: Lifecycle, settings: LifecycleSettings = DEFAULT_LIFECYCLE): Promise<LifecycleOutcome> {
   const outcome: LifecycleOutcome = { cooled: 0, warmed: 0, pruned: 0, failed: 0 };
   // Coldest first, so a variant idle long enough goes straight to cold instead of via warm.
-  outcome.cooled = await moveIdle(platform, settings, ['hot', 'warm'], 'cold', settings.coldAfterDays, outcome);
-  outcome.warmed = await moveIdle(platform, settings, ['hot'], 'warm', settings.warmAfterDays, outcome);
+  for (const from of ['hot', 'warm'] as const) {
+    outcome.cooled += await moveIdle(platform, settings, from, 'cold', settings.coldAfterDays, outcome);
+  }
+  outcome.warmed = await moveIdle(platform, settings, 'hot', 'warm', settings.warmAfterDays, outcome);
   outcome.pruned = await pruneUnused(platform, settings, outcome);
   return outcome;
 }
 
+// One tier per query, so each batch is a range of derived_assets_lifecycle_idx (cache_tier,
+// idle_since) read in order; idle_since is the day of the last delivery (or of creation).
 async function moveIdle(
   platform: Lifecycle,
   settings: LifecycleSettings,
-  from: StorageTier[],
+  from: StorageTier,
   to: StorageTier,
   idleDays: number,
   outcome: LifecycleOutcome,
 ): Promise<number> {
   return inBatches(platform, settings, outcome, {
     select: `select id, storage_key from imgplane.derived_assets
-              where cache_tier = any($1::text[]) and ${IDLE} < now() - make_interval(days => $2::int)
-              order by ${IDLE} limit $3::int`,
+              where cache_tier = $1 and idle_since < ${TODAY_UTC} - $2::int
+              order by idle_since limit $3::int`,
     params: [from, idleDays],
     handle: (row) => platform.storage.moveToTier(row.storage_key, to),
     commit: (ids) => ({ sql: 'update imgplane.derived_assets set cache_tier = $2 where id = any($1)', params: [ids, to] }),
   });
 }
 
+// Reads derived_assets_unserved_idx (created_at) where never_served, in order.
 async function pruneUnused(platform: Lifecycle, settings: LifecycleSettings, outcome: LifecycleOutcome): Promise<number> {
   return inBatches(platform, settings, outcome, {
     select: `select id, storage_key from imgplane.derived_assets
-              where access_count = 0 and created_at < now() - make_interval(days => $2::int)
-                and cache_tier = any($1::text[])
-              order by created_at limit $3::int`,
-    params: [['hot', 'warm', 'cold'], settings.pruneUnusedAfterDays],
+              where never_served and created_at < now() - make_interval(days => $1::int)
+              order by created_at limit $2::int`,
+    params: [settings.pruneUnusedAfterDays],
     handle: (row) => platform.storage.delete(row.storage_key),
     commit: (ids) => ({ sql: 'delete from imgplane.derived_assets where id = any($1)', params: [ids] }),
   });

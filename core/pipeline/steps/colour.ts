@@ -1,4 +1,5 @@
-import type { Step } from '../state.ts';
+import type { TransformOps } from '../../ops/types.ts';
+import type { PipelineState, Step } from '../state.ts';
 
 /** libvips interpretations of single-channel (plus optional alpha) images. */
 const GREY_SPACES: ReadonlySet<string> = new Set(['b-w', 'grey16']);
@@ -11,7 +12,12 @@ const GREY_SPACES: ReadonlySet<string> = new Set(['b-w', 'grey16']);
  * (EXIF with GPS and orientation, XMP, IPTC) is never written because we never ask sharp to keep it.
  */
 export const colour: Step = (state, { ops }) => {
-  const grey = ops.grayscale || GREY_SPACES.has(state.header.space);
-  state.image.toColourspace(grey ? 'b-w' : 'srgb');
+  state.image.toColourspace(outputSpace(state, ops));
   return state;
 };
+
+/** A tint colours even a grey picture, so it needs the colour space. */
+export function outputSpace(state: Pick<PipelineState, 'header'>, ops: Pick<TransformOps, 'grayscale' | 'tint'>): 'b-w' | 'srgb' {
+  const grey = (ops.grayscale || GREY_SPACES.has(state.header.space)) && ops.tint === null;
+  return grey ? 'b-w' : 'srgb';
+}

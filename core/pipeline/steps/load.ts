@@ -1,7 +1,8 @@
+import type { Sharp } from 'sharp';
 import type { TransformOps } from '../../ops/types.ts';
 import type { OutputFormat } from '../../policy.ts';
 import { ImgplaneError } from '../../errors.ts';
-import { pixelLimitExcess, readImageHeader } from '../header.ts';
+import { orientedSize, pixelLimitExcess, readImageHeader } from '../header.ts';
 import type { ImageHeader } from '../header.ts';
 import { openImage } from '../open-image.ts';
 import type { PipelineState } from '../state.ts';
@@ -24,19 +25,29 @@ export async function load(
   if (excess !== undefined) {
     throw new ImgplaneError('unprocessable_image', excess, { detail: { limit: 'max_input_pixels' } });
   }
-  const image = await openImage(input, header, { pages: frames, maxInputPixels: limits.maxInputPixels });
-  // libvips' own stop, in whole seconds, so abandoned work does not run on after our guard fires.
-  image.timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) });
-  return { image, header, frames };
+  const image = stopAfter(await openImage(input, header, { pages: frames, maxInputPixels: limits.maxInputPixels }), limits);
+  const size = orientedSize(header);
+  const focus = ops.focal === null ? undefined : { x: ops.focal.x * size.width, y: ops.focal.y * size.height };
+  return { image, header, frames, size, focus };
+}
+
+/** libvips' own stop, in whole seconds, so abandoned work does not run on after our guard fires. */
+export function stopAfter(image: Sharp, limits: Pick<TransformLimits, 'timeoutMs'>): Sharp {
+  return image.timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutMs / 1000)) });
 }
 
 /**
  * Animation survives only into GIF/WebP, capped at `maxFrames` (a bounded result rather than a
  * refusal). libvips cannot rotate by 90/270 or flip an animation frame by frame (it would turn the
  * whole strip of frames), so those requests, and EXIF-oriented animations, get the first frame.
+ * `trim` has no multi-page form in libvips either.
  */
-export function framesToDecode(header: ImageHeader, ops: TransformOps, maxFrames: number): number {
+export function framesToDecode(
+  header: Pick<ImageHeader, 'frames' | 'orientation'>,
+  ops: Pick<TransformOps, 'format' | 'rotate' | 'flip' | 'trim'>,
+  maxFrames: number,
+): number {
   if (header.frames <= 1 || !ANIMATED_OUTPUT_FORMATS.has(ops.format)) return 1;
-  const turnsFrames = ops.rotate !== 0 || ops.flip || (header.orientation ?? 1) > 1;
+  const turnsFrames = ops.rotate !== 0 || ops.flip || ops.trim !== null || (header.orientation ?? 1) > 1;
   return turnsFrames ? 1 : Math.min(header.frames, maxFrames);
 }

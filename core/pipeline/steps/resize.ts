@@ -2,7 +2,7 @@ import type { FitEnum, ResizeOptions } from 'sharp';
 import type { Fit, TransformOps } from '../../ops/types.ts';
 import { DEFAULT_BACKGROUND, FORMATS_WITH_ALPHA, TRANSPARENT, parseBackground } from '../background.ts';
 import type { Rgba } from '../background.ts';
-import type { Step } from '../state.ts';
+import type { PipelineState, Step } from '../state.ts';
 
 /** `pad` is sharp's letterbox like `contain`; they differ only in the bar colour (below). */
 const SHARP_FIT: Readonly<Record<Fit, keyof FitEnum>> = {
@@ -20,6 +20,9 @@ const SHARP_FIT: Readonly<Record<Fit, keyof FitEnum>> = {
  */
 export const resize: Step = (state, { ops }) => {
   if (ops.original || (ops.width === null && ops.height === null)) return state;
+  if (ops.width !== null && ops.height !== null && ops.fit === 'cover' && state.focus !== undefined) {
+    return coverAround(state, state.focus, { width: ops.width, height: ops.height }, ops.upscale);
+  }
   const options: ResizeOptions = {
     fit: SHARP_FIT[ops.fit],
     position: position(ops, state.frames),
@@ -31,6 +34,24 @@ export const resize: Step = (state, { ops }) => {
   state.image.resize(options);
   return state;
 };
+
+/**
+ * `fp_` cover crop: scale as sharp's cover would (just enough to cover the box, never enlarging
+ * without `up`), then cut the box out centred on the focal point, pushed inwards where it would
+ * cross an edge.
+ */
+function coverAround(state: PipelineState, focus: { x: number; y: number }, box: { width: number; height: number }, upscale: boolean): PipelineState {
+  const { width, height } = state.size;
+  const cover = Math.max(box.width / width, box.height / height);
+  const scale = upscale ? cover : Math.min(cover, 1);
+  const scaled = { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+  const cut = { width: Math.min(box.width, scaled.width), height: Math.min(box.height, scaled.height) };
+  const start = (centre: number, length: number, total: number) => Math.min(Math.max(Math.round(centre * scale - length / 2), 0), total - length);
+  state.image
+    .resize({ ...scaled, fit: 'fill' })
+    .extract({ left: start(focus.x, cut.width, scaled.width), top: start(focus.y, cut.height, scaled.height), ...cut });
+  return state;
+}
 
 /**
  * Compass gravities anchor both the crop (cover) and the image inside a letterbox. The smart

@@ -1,0 +1,181 @@
+/**
+ * Transforms run in child processes (transform-process.ts), so that a transform over its deadline
+ * really stops: the child is SIGKILLed, its CPU and memory return to the system at once, and a
+ * fresh child takes its place. In-process this cannot be done: libvips works on libuv's threads,
+ * and sharp's own `timeout()` is checked only as the final image is written, so a blur over a
+ * huge intermediate ran on for minutes after its 503 (and held the process past SIGTERM).
+ *
+ * One child runs one job at a time; the transform limiter in front bounds how many run at once,
+ * so the pool never holds more children than that bound. Children start on first use.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ImgplaneError, type ErrorCode } from '../errors.ts';
+import type { TransformOps } from '../ops/types.ts';
+import { transformTimeout } from './decode-error.ts';
+import type { EncoderSettings, TransformLimits, TransformRequest, TransformResult } from './types.ts';
+
+/** Parent → child: one transform. Buffers travel as Uint8Array (structured clone). */
+export interface JobMessage {
+  input: string | Uint8Array;
+  ops: TransformOps;
+  encoder: EncoderSettings;
+  limits: TransformLimits;
+}
+
+export type ChildReply =
+  | { ready: true }
+  | { ok: true; result: TransformResult; rssBytes: number }
+  | {
+      ok: false;
+      /** Set for ImgplaneErrors (client-facing); absent for anything unexpected. */
+      known: { code: ErrorCode; message: string; detail: Record<string, unknown> | undefined; retryAfterSeconds: number | undefined } | undefined;
+      message: string;
+      rssBytes: number;
+    };
+
+export interface TransformDeadline {
+  /** `performance.now()` at which the child is killed. */
+  deadlineAt: number;
+  /** The budget the deadline stands for, named in the 503. */
+  timeoutMs: number;
+}
+
+export interface TransformRunner {
+  transform(request: TransformRequest, deadline: TransformDeadline): Promise<TransformResult>;
+  /** Process ids of the live children, and how many were killed at a deadline so far. */
+  stats(): { pids: number[]; killed: number };
+  close(): Promise<void>;
+}
+
+export interface ProcessPoolOptions {
+  /** A child whose RSS passes this after a job is replaced: libvips and malloc keep what they touched. */
+  recycleRssBytes?: number;
+  /** Called when a child is killed at a deadline (metrics). */
+  onKill?: () => void;
+}
+
+const CHILD_ENTRY = fileURLToPath(new URL('./transform-process.ts', import.meta.url));
+/** Children run the TypeScript sources through the same loader as every entry point. */
+const LOADER = pathToFileURL(fileURLToPath(new URL('../../runtime/typescript.mjs', import.meta.url))).href;
+const DEFAULT_RECYCLE_RSS_BYTES = 1024 * 1024 * 1024;
+
+interface Child {
+  process: ChildProcess;
+  ready: Promise<void>;
+}
+
+export function createProcessPool(options: ProcessPoolOptions = {}): TransformRunner {
+  const recycleRssBytes = options.recycleRssBytes ?? DEFAULT_RECYCLE_RSS_BYTES;
+  const idle: Child[] = [];
+  const all = new Set<Child>();
+  let killed = 0;
+  let closed = false;
+
+  function spawn(): Child {
+    const child = fork(CHILD_ENTRY, [], {
+      execArgv: ['--import', LOADER],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (message: ChildReply) => {
+        if (!('ready' in message)) return;
+        child.off('exit', onExit);
+        resolve();
+      };
+      const onExit = (code: number | null) => reject(new Error(`transform process exited (${code}) before it was ready`));
+      child.once('message', onMessage);
+      child.once('exit', onExit);
+    });
+    ready.catch(() => {}); // observed by whoever uses the child
+    const entry = { process: child, ready };
+    all.add(entry);
+    child.once('exit', () => all.delete(entry));
+    return entry;
+  }
+
+  function retire(child: Child, signal: NodeJS.Signals): void {
+    all.delete(child);
+    child.process.kill(signal);
+  }
+
+  function park(child: Child): void {
+    // An idle child must not keep the parent alive (tests, scripts that forget close()).
+    child.process.unref();
+    child.process.channel?.unref();
+    idle.push(child);
+  }
+
+  async function transform(request: TransformRequest, deadline: TransformDeadline): Promise<TransformResult> {
+    if (closed) throw new ImgplaneError('unavailable', 'transforms are shutting down', { retryAfterSeconds: 1 });
+    const child = idle.pop() ?? spawn();
+    child.process.ref();
+    child.process.channel?.ref();
+    const remainingMs = Math.max(1, Math.round(deadline.deadlineAt - performance.now()));
+    const job: JobMessage = {
+      input: request.input,
+      ops: request.ops,
+      encoder: request.encoder,
+      // The child's own guard fires near the same moment; the kill below is what makes it final.
+      limits: { ...request.limits, timeoutMs: remainingMs },
+    };
+    return new Promise<TransformResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        finish();
+        killed += 1;
+        options.onKill?.();
+        retire(child, 'SIGKILL');
+        reject(transformTimeout(deadline.timeoutMs));
+      }, remainingMs);
+      const onExit = () => {
+        finish();
+        reject(new ImgplaneError('unavailable', 'the transform process stopped unexpectedly', { retryAfterSeconds: 1 }));
+      };
+      const onMessage = (message: ChildReply) => {
+        if ('ready' in message) return;
+        finish();
+        if (message.rssBytes > recycleRssBytes) retire(child, 'SIGTERM');
+        else park(child);
+        if (message.ok) resolve({ ...message.result, data: asBuffer(message.result.data) });
+        else reject(childError(message));
+      };
+      function finish(): void {
+        clearTimeout(timer);
+        child.process.off('message', onMessage);
+        child.process.off('exit', onExit);
+      }
+      child.process.on('message', onMessage);
+      child.process.once('exit', onExit);
+      child.ready.then(
+        () => child.process.send(job),
+        (error: unknown) => {
+          finish();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  return {
+    transform,
+    stats: () => ({ pids: [...all].flatMap((child) => (child.process.pid === undefined ? [] : [child.process.pid])), killed }),
+    async close() {
+      closed = true;
+      idle.length = 0;
+      const exits = [...all].map((child) => new Promise<void>((resolve) => child.process.once('exit', () => resolve())));
+      for (const child of all) child.process.kill('SIGKILL');
+      await Promise.all(exits);
+    },
+  };
+}
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function childError(message: Extract<ChildReply, { ok: false }>): Error {
+  if (!message.known) return new Error(`transform failed: ${message.message}`);
+  const { code, message: text, detail, retryAfterSeconds } = message.known;
+  return new ImgplaneError(code, text, { detail, retryAfterSeconds });
+}

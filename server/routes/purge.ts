@@ -1,0 +1,46 @@
+/**
+ * The invalidation API over HTTP: POST /v1/assets/{id}/purge (scope image:write), body
+ * `{"storage": true}` optional. Drops the asset's variants from every cache layer (and storage
+ * when asked) and queues the CDN purge; audited (platform/purge/cache-purge.ts).
+ */
+import type { FastifyInstance } from 'fastify';
+import { badRequest } from '../../core/errors.ts';
+import { isUuid } from '../../core/uuid.ts';
+import type { ApiKeyAuthenticator } from '../../platform/keys/api-key-authenticator.ts';
+import type { CachePurge } from '../../platform/purge/cache-purge.ts';
+import { errorResponses } from '../response-schemas.ts';
+
+const PURGE_OUTCOME = {
+  type: 'object',
+  required: ['variants', 'storageDeleted', 'sharedCacheCleared', 'cdn'],
+  properties: {
+    variants: { type: 'integer', description: 'Registered variants whose cached copies were dropped' },
+    storageDeleted: { type: 'integer', description: 'Stored variants deleted (0 unless storage was asked for)' },
+    sharedCacheCleared: { type: 'boolean', description: 'False when Redis could not be reached' },
+    cdn: { type: 'string', const: 'queued' },
+  },
+} as const;
+
+export interface PurgeRouteDeps {
+  auth: ApiKeyAuthenticator;
+  cachePurge: CachePurge;
+}
+
+function includeStorage(body: unknown): boolean {
+  if (body === undefined || body === null || body === '') return false;
+  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body must be a JSON object such as {"storage": true}');
+  const { storage } = body as { storage?: unknown };
+  if (storage !== undefined && typeof storage !== 'boolean') throw badRequest('"storage" must be true or false');
+  return storage === true;
+}
+
+export function registerPurgeRoutes(app: FastifyInstance, deps: PurgeRouteDeps): void {
+  app.post('/v1/assets/:assetId/purge', { schema: { tags: ['assets'], security: [{ apiKey: [] }], summary: 'Drop an asset\'s variants from every cache (and storage with {"storage": true}); CDNs are purged shortly after', response: { 202: PURGE_OUTCOME, ...errorResponses(400, 401, 403, 404, 429) } } }, async (request, reply) => {
+    const assetId = (request.params as { assetId: string }).assetId;
+    if (!isUuid(assetId)) throw badRequest(`assetId must be a UUID, got "${assetId}"`);
+    const storage = includeStorage(request.body);
+    const claims = await deps.auth.authenticate(request.headers['x-api-key']);
+    const outcome = await deps.cachePurge.purgeAsset(claims, assetId.toLowerCase(), { includeStorage: storage });
+    return reply.code(202).send(outcome);
+  });
+}

@@ -1,167 +1,131 @@
 /**
- * `npm run bench`: throughput of imgplane against references measured in the same run, on the
- * same machine, with the same image (the corpus' 2725x2225 JPEG, sharp's own benchmark input).
+ * `npm run bench [-- <scenario> ...]`: imgplane against references measured in the same run, on
+ * the same machine, with the same image (the corpus' 2725x2225 JPEG). With no names it runs every
+ * scenario of bench/scenarios/index.ts; `npm run bench -- list` names them. It prints one table
+ * with PASS / FALL SHORT (or INVALID: the load generator was the limit) per target, and writes
+ * the whole record to bench/results/<start time>.json.
  *
- *   hit  — a memory-cache hit vs a bare Fastify route returning the same bytes   (target ≥ 0.80x)
- *   miss — a new variant per request vs a bare Fastify + Sharp resize server      (target ≥ 0.85x)
- *
- * Every server runs in its own process; the load comes from this one (autocannon). Rounds of the
- * reference and imgplane alternate so drift on a shared machine hits both alike.
+ * Load comes from wrk in its own process; every server runs in its own process; rounds alternate
+ * the servers. Settings (environment):
+ *   BENCH_SECONDS      seconds of load per server and round (default 10; 1–2 for a smoke run)
+ *   BENCH_ROUNDS       rounds per scenario (default 3)
+ *   BENCH_WRK_THREADS  wrk threads (default 1: the other core is left to the server under test)
+ *   BENCH_WRK          the wrk binary (default `wrk` on PATH)
+ *   BENCH_RATE_LIMITS  `on`: imgplane with its rate limits enforced (default off); run `hit` both
+ *                      ways to check memory hits do not pay for limits (target: on >= 0.95 x off)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import autocannon from 'autocannon';
+import sharp from 'sharp';
 import { REPO_ROOT } from '../core/config.ts';
 import { applyDatabase } from '../db/apply.ts';
-import { acquireTestDatabase } from '../test/support/services.ts';
+import { acquireTestDatabase, redisUrlIfAvailable } from '../test/support/services.ts';
 import { CORPUS_DIR } from '../test/support/http.ts';
+import { printScenario, printSummary, writeResults } from './lib/report.ts';
+import { FreshWidths, type BenchContext, type BenchSettings, type Check, type Scenario, type ScenarioResult } from './lib/scenario.ts';
+import { Servers } from './lib/servers.ts';
+import { runLoad, WRK_INSTALL_HINT, wrkVersion } from './lib/wrk.ts';
+import { SCENARIOS } from './scenarios/index.ts';
 
 const IMAGE = path.join(CORPUS_DIR, '2569067123_aca715a2ee_o.jpg');
-const HIT_SECONDS = Number(process.env.BENCH_HIT_SECONDS ?? 6);
-const MISS_SECONDS = Number(process.env.BENCH_MISS_SECONDS ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
 
-interface Started {
-  port: number;
-  base?: string;
-  child: ChildProcess;
+function positiveInteger(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
 }
 
-async function startServer(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(
-    process.execPath,
-    ['--import', './runtime/typescript.mjs', script, ...args],
-    { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`${script} exited with ${code} before it was ready`);
-  });
-  const ready = (async () => {
-    for await (const line of lines) {
-      if (line.startsWith('{')) return JSON.parse(line) as { port: string; base?: string };
-    }
-    throw new Error(`${script} closed its output before it was ready`);
-  })();
-  const info = await Promise.race([ready, exited]);
-  return { port: Number(info.port), base: info.base, child };
+function selectScenarios(names: readonly string[]): readonly Scenario[] {
+  if (names.length === 0) return SCENARIOS;
+  const unknown = names.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  // Registry order, whatever the command line's: rss must come after the load it reports on.
+  return SCENARIOS.filter((scenario) => names.includes(scenario.name));
 }
 
-interface Measured {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  requests: number;
-}
-
-async function load(options: autocannon.Options): Promise<Measured> {
-  const result = await autocannon({ ...options, workers: undefined });
-  return {
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    requests: result.requests.total,
-  };
-}
-
-/** A path generator giving every request of a run its own, never-seen variant. */
-function uniqueWidths(start: number): (request: autocannon.Request) => autocannon.Request {
-  let width = start;
-  return (request) => {
-    width = width >= 2700 ? 200 : width + 1;
-    return { ...request, path: (request.path ?? '').replace(/\{w\}/, String(width)) };
-  };
-}
-
-async function transformsCounted(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return [...text.matchAll(/^imgplane_transforms_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
-}
-
-function average(values: number[]): number {
-  return values.reduce((sum, value) => sum + value, 0) / values.length;
-}
-
-function report(name: string, target: number, reference: Measured[], ours: Measured[]): boolean {
-  const ratio = average(ours.map((m) => m.requestsPerSecond)) / average(reference.map((m) => m.requestsPerSecond));
-  const row = (label: string, runs: Measured[]) =>
-    `  ${label.padEnd(22)} ${average(runs.map((m) => m.requestsPerSecond)).toFixed(1).padStart(9)} req/s   ` +
-    `p50 ${average(runs.map((m) => m.p50)).toFixed(1).padStart(6)} ms   p99 ${average(runs.map((m) => m.p99)).toFixed(1).padStart(6)} ms   ` +
-    `errors ${runs.reduce((sum, m) => sum + m.errors + m.non2xx, 0)}   (rounds: ${runs.map((m) => m.requestsPerSecond.toFixed(0)).join(', ')})`;
-  console.log(`\n${name}`);
-  console.log(row('reference', reference));
-  console.log(row('imgplane', ours));
-  const pass = ratio >= target;
-  console.log(`  ratio ${ratio.toFixed(3)}x   target ≥ ${target.toFixed(2)}x   ${pass ? 'PASS' : 'FAIL'}`);
-  return pass;
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return '';
+  }
 }
 
 async function main(): Promise<void> {
+  const names = process.argv.slice(2);
+  if (names[0] === 'list') {
+    for (const scenario of SCENARIOS) console.log(`${scenario.name.padEnd(12)} ${scenario.title}`);
+    return;
+  }
+  const scenarios = selectScenarios(names);
+  const wrk = wrkVersion();
+  if (!wrk) throw new Error(WRK_INSTALL_HINT);
+  const settings: BenchSettings = {
+    seconds: positiveInteger('BENCH_SECONDS', 10),
+    rounds: positiveInteger('BENCH_ROUNDS', 3),
+    threads: positiveInteger('BENCH_WRK_THREADS', 1),
+  };
+  const startedAt = new Date();
+  const loadAtStart = loadavg();
   const database = await acquireTestDatabase();
   const workDir = await mkdtemp(path.join(tmpdir(), 'imgplane-bench-run-'));
-  const children: ChildProcess[] = [];
+  const redisUrl = await redisUrlIfAvailable();
+  const servers = new Servers({ databaseUrl: database.url, redisUrl, image: IMAGE, workDir });
+  const widths = new FreshWidths();
+  const results: Record<string, ScenarioResult | { error: string }> = {};
+  const checks: Check[] = [];
   try {
     await applyDatabase(database.url);
-    console.log(`imgplane benchmark — ${database.source}; image ${path.basename(IMAGE)}`);
-    const imgplane = await startServer('bench/servers/imgplane.ts', [], { DATABASE_URL: database.url, BENCH_IMAGE: IMAGE, REDIS_URL: '' });
-    children.push(imgplane.child);
-    const base = new URL(imgplane.base!);
-    const hitPath = `${base.pathname}/w_720.jpg`;
-    const warm = await fetch(`http://127.0.0.1:${imgplane.port}${hitPath}`);
-    const hitBytes = Buffer.from(await warm.arrayBuffer());
-    const bytesFile = path.join(workDir, 'hit.jpg');
-    await writeFile(bytesFile, hitBytes);
-    const again = await fetch(`http://127.0.0.1:${imgplane.port}${hitPath}`);
-    if (again.headers.get('x-cache') !== 'hit-memory') throw new Error(`expected a memory hit, got ${again.headers.get('x-cache')}`);
-    await again.arrayBuffer();
-
-    const bareBytes = await startServer('bench/servers/references.ts', ['bare-bytes'], { BENCH_BYTES: bytesFile });
-    const bareSharp = await startServer('bench/servers/references.ts', ['bare-sharp'], { BENCH_IMAGE: IMAGE });
-    children.push(bareBytes.child, bareSharp.child);
-    console.log(`variant served on hits: ${hitBytes.length} bytes (w_720 JPEG); ${ROUNDS} alternating rounds per scenario`);
-
-    const hitReference: Measured[] = [];
-    const hitOurs: Measured[] = [];
-    const missReference: Measured[] = [];
-    const missOurs: Measured[] = [];
-    let missRequests = 0;
-    const transformsBefore = await transformsCounted(imgplane.port);
-    for (let round = 0; round < ROUNDS; round += 1) {
-      hitReference.push(await load({ url: `http://127.0.0.1:${bareBytes.port}/bytes`, connections: 32, duration: HIT_SECONDS }));
-      hitOurs.push(await load({ url: `http://127.0.0.1:${imgplane.port}${hitPath}`, connections: 32, duration: HIT_SECONDS }));
-      missReference.push(
-        await load({
-          url: `http://127.0.0.1:${bareSharp.port}`,
-          connections: 4,
-          duration: MISS_SECONDS,
-          requests: [{ path: '/resize/{w}', setupRequest: uniqueWidths(200 + round * 997) }],
-        }),
-      );
-      const ours = await load({
-        url: `http://127.0.0.1:${imgplane.port}`,
-        connections: 4,
-        duration: MISS_SECONDS,
-        requests: [{ path: `${base.pathname}/w_{w}.jpg`, setupRequest: uniqueWidths(200 + round * 997) }],
-      });
-      missRequests += ours.requests;
-      missOurs.push(ours);
+    console.log(
+      `imgplane benchmark — ${scenarios.map((s) => s.name).join(', ')}; ${settings.rounds} round(s) × ${settings.seconds} s, ` +
+        `${wrk}, ${settings.threads} thread(s); ${cpus().length} cores, load average ${loadAtStart[0]!.toFixed(2)}; ` +
+        `Redis ${redisUrl ? 'present' : 'absent'}; image ${path.basename(IMAGE)}`,
+    );
+    const ran: string[] = [];
+    for (const scenario of scenarios) {
+      const ctx: BenchContext = {
+        settings,
+        servers,
+        widths,
+        ran: [...ran],
+        load: async (server, pattern, connections) => {
+          await servers.settle();
+          return runLoad({ port: server.port, pattern, connections, seconds: settings.seconds, threads: settings.threads });
+        },
+        log: (message) => console.log(`  ${message}`),
+      };
+      try {
+        const result = await scenario.run(ctx);
+        results[scenario.name] = result;
+        checks.push(...result.checks);
+        printScenario(scenario.title, result);
+      } catch (error) {
+        // One broken scenario does not hide the others' figures.
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        results[scenario.name] = { error: message };
+        checks.push({ target: scenario.title, measured: 'error', verdict: 'INVALID', reason: message.split('\n')[0] });
+        console.error(`\n${scenario.title}: failed\n${message}`);
+      }
+      ran.push(scenario.name);
     }
-    const transforms = (await transformsCounted(imgplane.port)) - transformsBefore;
-
-    const hitPass = report('memory-cache hit (32 connections)', 0.8, hitReference, hitOurs);
-    const missPass = report('miss: new variant per request (4 connections)', 0.85, missReference, missOurs);
-    console.log(`\nmiss runs: ${transforms} transforms for ${missRequests} imgplane requests (each a new variant)`);
-    console.log(`\nsummary: hit ${hitPass ? 'PASS' : 'FAIL'}, miss ${missPass ? 'PASS' : 'FAIL'}`);
+    if (widths.exhausted) console.log('\nWARNING: more new widths were asked for than exist (2501): later "misses" may have been hits; shorten BENCH_SECONDS');
+    printSummary(checks);
+    const file = await writeResults(RESULTS_DIR, startedAt, {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      git: { commit: git(['rev-parse', 'HEAD']), dirty: git(['status', '--porcelain']).length > 0 },
+      machine: { cores: cpus().length, cpu: cpus()[0]?.model, loadAverageAtStart: loadAtStart, node: process.version, wrk, sharp: sharp.versions },
+      settings,
+      image: path.basename(IMAGE),
+      redis: redisUrl !== undefined,
+      scenarios: results,
+    });
+    console.log(`\nwritten: ${path.relative(REPO_ROOT, file)}`);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    await servers.close();
     await rm(workDir, { recursive: true, force: true });
     await database.release();
   }
@@ -170,7 +134,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    console.error(error);
+    console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   },
 );

@@ -1,5 +1,6 @@
 /** The `imgplane` command tree: global options, then one module per command group. */
 import { Command, Option } from 'commander';
+import { registerAnalystCommands } from './commands/analysts.ts';
 import { registerBootstrapCommand } from './commands/bootstrap.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerTenancyCommands } from './commands/organizations.ts';
@@ -10,7 +11,7 @@ import { registerUsageCommand } from './commands/usage.ts';
 
 export function buildProgram(): Command {
   const program = new Command('imgplane')
-    .description('Administer an imgplane installation: first key, tenancy, keys, presets, uploads, signing, usage.')
+    .description('Administer an imgplane installation: first key, tenancy, keys, presets, uploads, signing, usage, analyst logins.')
     .addOption(new Option('--url <url>', 'the imgplane server').env('IMGPLANE_URL').default('http://127.0.0.1:3000'))
     .addOption(new Option('--key <key>', 'API key to call it with').env('IMGPLANE_API_KEY'))
     .option('--json', 'print results as JSON')
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
   registerUploadCommand(program);
   registerSignCommand(program);
   registerUsageCommand(program);
+  registerAnalystCommands(program);
   return program;
 }

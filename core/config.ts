@@ -66,8 +66,8 @@ export interface AppConfig {
   /** Connection bounds of the HTTP server (server/app.ts). */
   http: HttpLimits;
   /**
-   * Where GET /metrics is served: its own listener (METRICS_PORT, on METRICS_HOST, loopback by
-   * default), and/or the public port behind `Authorization: Bearer METRICS_TOKEN`. Neither: nowhere.
+   * Where GET /metrics is served: its own listener (METRICS_PORT, 9464 on METRICS_HOST, loopback
+   * by default), and/or the public port behind `Authorization: Bearer METRICS_TOKEN`.
    */
   metrics: { port: number | undefined; host: string; token: string | undefined };
 }
@@ -84,6 +84,9 @@ export interface HttpLimits {
   /** MAX_CONNECTIONS: open connections beyond this are refused at accept. */
   maxConnections: number;
 }
+
+/** Prometheus' customary exporter port. */
+export const DEFAULT_METRICS_PORT = 9464;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -130,7 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: trustProxy(env.TRUST_PROXY),
     http: httpLimits(env),
     metrics: {
-      port: env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? undefined : integer(env, 'METRICS_PORT', 0, 0, 65_535),
+      // `off`: no listener of its own (then only METRICS_TOKEN on the public port serves them).
+      port: env.METRICS_PORT === 'off' ? undefined : integer(env, 'METRICS_PORT', DEFAULT_METRICS_PORT, 0, 65_535),
       host: env.METRICS_HOST ?? '127.0.0.1',
       token: nonEmpty(env.METRICS_TOKEN),
     },

@@ -1,6 +1,7 @@
 /**
  * The image URL path grammar:
  *   /v1/{pub|priv}/{org}/{tenant}/{space}/img/{assetId}/v{version}/{ops}.{ext}
+ * where `v{version}` may also be `latest`: the asset's current version, resolved at request time.
  * Pure: it names the first thing that is wrong, as a 400 (404 for a path that is not ours at all).
  */
 import { ImgplaneError } from './errors.ts';
@@ -14,10 +15,13 @@ export interface DeliveryPath {
   tenant: string;
   space: string;
   assetId: string;
-  version: number;
+  /** A version number, or `latest`: whichever version is current when the request arrives. */
+  version: number | typeof LATEST;
   ops: string;
   extension: string;
 }
+
+export const LATEST = 'latest';
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const VERSION = /^v([1-9][0-9]{0,8})$/;
@@ -26,7 +30,7 @@ const VERSION = /^v([1-9][0-9]{0,8})$/;
  * a letter, so a file name without one (`dpr_1.5`) is not split inside a number.
  */
 const FILE = /^(.+)\.([a-z][a-z0-9]{0,4})$/;
-const DELIVERY_PATH_SHAPE = '/v1/{pub|priv}/{org}/{tenant}/{space}/img/{assetId}/v{version}/{ops}.{ext}';
+const DELIVERY_PATH_SHAPE = '/v1/{pub|priv}/{org}/{tenant}/{space}/img/{assetId}/{v{version}|latest}/{ops}.{ext}';
 
 function invalid(message: string, segment: string): ImgplaneError {
   return new ImgplaneError('bad_request', message, { detail: { segment, expected: DELIVERY_PATH_SHAPE } });
@@ -48,8 +52,8 @@ export function parseDeliveryPath(pathname: string): DeliveryPath {
   if (img !== 'img') throw invalid(`expected "img" after the space, got "${img}"`, img ?? '');
   const normalisedId = (assetId ?? '').toLowerCase();
   if (!isUuid(normalisedId)) throw invalid(`invalid asset id "${assetId}" (a UUID)`, assetId ?? '');
-  const versionMatch = VERSION.exec(version ?? '');
-  if (!versionMatch) throw invalid(`invalid version "${version}" (v1, v2, ...)`, version ?? '');
+  const versionMatch = version === LATEST ? undefined : VERSION.exec(version ?? '');
+  if (version !== LATEST && !versionMatch) throw invalid(`invalid version "${version}" (v1, v2, ... or latest)`, version ?? '');
   const fileMatch = FILE.exec(file);
   if (!fileMatch) throw invalid(`"${file}" must be {ops}.{extension}, e.g. w_800.webp`, file);
   return {
@@ -58,7 +62,7 @@ export function parseDeliveryPath(pathname: string): DeliveryPath {
     tenant: tenant as string,
     space: space as string,
     assetId: normalisedId,
-    version: Number(versionMatch[1]),
+    version: versionMatch ? Number(versionMatch[1]) : LATEST,
     ops: fileMatch[1] as string,
     extension: fileMatch[2] as string,
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { negotiateFormat } from './negotiate.ts';
-import { OUTPUT_FORMATS } from './policy.ts';
+import { negotiateFormat, negotiateFormats } from './negotiate.ts';
+import { OUTPUT_FORMATS, type OutputFormat } from './policy.ts';
 
 const ALL = [...OUTPUT_FORMATS];
 const STILL = { hasAlpha: false, frames: 1 };
@@ -64,5 +64,24 @@ describe('negotiateFormat', () => {
     expect(negotiateFormat('*/*', ['avif'], STILL)).toBe('avif');
     expect(negotiateFormat('*/*', ['webp', 'png'], STILL)).toBe('png');
     expect(negotiateFormat('image/webp', ['gif'], ALPHA)).toBe('gif');
+  });
+});
+
+describe('negotiateFormats', () => {
+  it('lists what the client takes after the best: WebP after AVIF, then the universal formats', () => {
+    expect(negotiateFormats(CHROME, ALL, STILL).slice(0, 3)).toEqual(['avif', 'webp', 'jpeg']);
+    expect(negotiateFormats('image/avif,*/*', ALL, STILL).slice(0, 2)).toEqual(['avif', 'jpeg']);
+    expect(negotiateFormats('image/avif,image/webp', ALL, ALPHA).slice(0, 3)).toEqual(['avif', 'webp', 'png']);
+  });
+
+  it('names each allowed format once, only allowed ones, starting with negotiateFormat', () => {
+    for (const accept of [CHROME, 'image/webp', undefined]) {
+      for (const allowed of [ALL, ['webp', 'avif'], ['png']] as OutputFormat[][]) {
+        const formats = negotiateFormats(accept, allowed, STILL);
+        expect(formats[0]).toBe(negotiateFormat(accept, allowed, STILL));
+        expect(new Set(formats).size).toBe(formats.length);
+        expect(formats.every((format) => allowed.includes(format))).toBe(true);
+      }
+    }
   });
 });

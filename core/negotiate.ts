@@ -45,6 +45,19 @@ export function negotiateFormat(
   allowed: readonly OutputFormat[],
   source: NegotiationSource,
 ): OutputFormat {
+  return negotiateFormats(accept, allowed, source)[0] ?? allowed[0] ?? 'jpeg';
+}
+
+/**
+ * The allowed formats in the order negotiateFormat would pick them, each one the answer were the
+ * ones before it unavailable: the second is what a first response gets while the first is still
+ * being rendered. Modern formats the client did not name come only after every universal one.
+ */
+export function negotiateFormats(
+  accept: string | undefined,
+  allowed: readonly OutputFormat[],
+  source: NegotiationSource,
+): OutputFormat[] {
   const accepted = explicitlyAcceptedImageTypes(accept ?? '');
   const preferences: OutputFormat[] = [];
   // AVIF animation is not produced, so an animated source goes to the best format that animates.
@@ -56,5 +69,5 @@ export function negotiateFormat(
   if (accepted.has('webp')) preferences.push('webp');
   // PNG keeps transparency that JPEG would flatten.
   preferences.push(source.hasAlpha ? 'png' : 'jpeg', ...FALLBACK_ORDER);
-  return preferences.find((format) => allowed.includes(format)) ?? allowed[0] ?? 'jpeg';
+  return [...new Set(preferences)].filter((format) => allowed.includes(format));
 }

@@ -145,12 +145,28 @@ export const POLICY_SCHEMA = {
   jpeg_encoder: preference<JpegEncoder>('turbo', (value) => (JPEG_ENCODERS as readonly unknown[]).includes(value), `one of ${JPEG_ENCODERS.join(', ')}`),
   /** Whether JPEGs are progressive without `prog` in the URL (it then appears in their canonical string). */
   jpeg_progressive: preference(false, (value) => typeof value === 'boolean', 'true or false'),
+  /**
+   * How long a first `fmt_auto` response may wait for an AVIF encode (estimated, in the reference
+   * milliseconds of core/pipeline/budget.ts). An AVIF not rendered yet and estimated over this is
+   * answered in the next format the client takes while the AVIF renders in the background (once
+   * across instances); later requests get the AVIF. 0: always so; explicit `.avif`/`fmt_avif` always wait.
+   */
+  avif_first_response_budget_ms: preference(800, integerIn(0, 600_000), 'milliseconds, 0 to 600000'),
+  /** `Cache-Control: max-age` of those stand-in answers (seconds), short so caches come back for the AVIF. */
+  avif_stand_in_max_age_seconds: preference(60, integerIn(0, DAY), 'seconds, 0 to 86400'),
   /** Signed URL lifetime when the request names none (seconds). */
   signed_url_ttl_default_seconds: preference(3600, integerIn(1, 365 * DAY), 'seconds, 1 to 31536000'),
   /** The longest lifetime a signed URL may ask for (seconds): a limit, so a tenant cannot lengthen it. */
   signed_url_ttl_max_seconds: limit(DAY, 365 * DAY, { min: 1, max: 365 * DAY, unit: 'seconds' }),
   /** How long a rotated-out signing key's signatures still verify (seconds). */
   signing_key_grace_seconds: preference(DAY, integerIn(0, 365 * DAY), 'seconds, 0 to 31536000'),
+  /**
+   * `max-age` of `latest` URLs (seconds): how long a CDN or browser may keep serving a version that
+   * is no longer current. The origin itself answers the new version at once.
+   */
+  latest_max_age: preference(60, integerIn(0, 365 * DAY), 'seconds, 0 to 31536000'),
+  /** `stale-while-revalidate` of `latest` URLs (seconds): a cache may answer the old version while it refetches. */
+  latest_stale_while_revalidate: preference(60, integerIn(0, 365 * DAY), 'seconds, 0 to 31536000'),
   /** Access given to uploads that do not say `access`. */
   default_access: preference<'public' | 'private'>('public', (value) => value === 'public' || value === 'private', '"public" or "private"'),
   /**

@@ -44,10 +44,11 @@ export async function applyDatabase(databaseUrl: string, options: ApplyOptions =
     await client.query('select pg_advisory_lock($1)', [APPLY_LOCK_KEY]);
     if (await hasPendingMigrations(client)) await runMigrations(databaseUrl, log);
     else log('migrations: up to date');
-    await applyIdempotentSql(client, log);
     // The job queue's schema belongs to the database too: installed here, under the same lock,
     // because graphile-worker's own migrations deadlock when two workers start on a new database.
+    // Before the idempotent SQL, which grants on it (db/policies/061_webhook_job_queue.sql).
     await installJobQueue(databaseUrl);
+    await withDeadlockRetries(() => applyIdempotentSql(client, log));
   } finally {
     await client.end();
   }
@@ -154,6 +155,23 @@ async function applyIdempotentSql(client: pg.Client, log: (line: string) => void
     throw error;
   }
   log(`applied ${files.length} function and policy files, ${keys} policy keys`);
+}
+
+/**
+ * Re-declaring grants and policies takes locks on every table, so an apply while requests run
+ * (a rolling deploy, a second instance starting) can deadlock with them; PostgreSQL then rolls
+ * our transaction back, and running it again is safe (it is idempotent).
+ */
+async function withDeadlockRetries(apply: () => Promise<void>, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await apply();
+    } catch (error) {
+      const code = pgErrorCode(error) ?? pgErrorCode((error as { cause?: unknown }).cause);
+      if (code !== '40P01' || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
 }
 
 async function listSqlFiles(folder: string): Promise<string[]> {

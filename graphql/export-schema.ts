@@ -1,7 +1,7 @@
 /**
  * `npm run graphql:schema`: writes graphql/schema.graphql from a throwaway database built from
- * db/ (the one DATABASE_URL names, else a fresh one on 127.0.0.1:5432, else an embedded cluster),
- * so leftovers in a development database never leak into the committed schema.
+ * db/ (a fresh one on the server of DATABASE_URL, else on 127.0.0.1:5432, else in an embedded
+ * cluster), so leftovers in a development database never leak into the committed schema.
  */
 import { writeFile } from 'node:fs/promises';
 import pg from 'pg';

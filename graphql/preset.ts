@@ -16,6 +16,7 @@ import { ApiKeyMutationsPlugin } from './mutations/api-keys.ts';
 import { AssetMutationsPlugin } from './mutations/assets.ts';
 import { PolicyMutationsPlugin } from './mutations/policies.ts';
 import { SigningMutationsPlugin } from './mutations/signing.ts';
+import { EventMutationsPlugin } from './mutations/events.ts';
 import { InputValidationPlugin } from './input-validation.ts';
 import { GRAPHQL_BODY_LIMIT_BYTES } from './operation-limits.ts';
 import { graphqlContext, type GraphqlServices } from './request-context.ts';
@@ -61,6 +62,7 @@ export function graphqlSchemaPreset(pool: pg.Pool): GraphileConfig.Preset {
       ApiKeyMutationsPlugin,
       SigningMutationsPlugin,
       AssetMutationsPlugin,
+      EventMutationsPlugin,
     ],
     pgServices: [
       makePgService({

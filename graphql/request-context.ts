@@ -12,7 +12,7 @@ import type { Platform } from '../platform/platform.ts';
 import { ANONYMOUS, pgSettingsFor, type Claims } from '../platform/request-context.ts';
 
 /** The platform services custom mutations call. */
-export type GraphqlServices = Pick<Platform, 'pool' | 'auth' | 'signing' | 'catalog' | 'assets' | 'limits'>;
+export type GraphqlServices = Pick<Platform, 'pool' | 'auth' | 'signing' | 'catalog' | 'assets' | 'limits' | 'webhooks' | 'purgeTargets' | 'cachePurge'>;
 
 declare global {
   namespace Grafast {

@@ -191,6 +191,48 @@ export const IMGPLANE_SMART_TAGS: JSONPgSmartTags = {
       'imgplane.analyst_logins': { tags: { behavior: READ_ONLY } },
       // The outbox belongs to the worker.
       'imgplane.events': { tags: { behavior: ABSENT } },
+      // Webhooks (graphql/mutations/events.ts): created, changed and deleted through the service,
+      // which checks URLs and seals the secret; the secret is in createWebhookEndpoint's answer only.
+      'imgplane.webhook_endpoints': {
+        tags: { behavior: READ_ONLY },
+        attribute: {
+          secret_ciphertext: { tags: { behavior: ABSENT } },
+          enabled: { tags: { behavior: '+filterBy' } },
+        },
+        constraint: {
+          webhook_endpoints_organization_id_fkey: { tags: { fieldName: 'organization', foreignFieldName: 'webhookEndpoints' } },
+        },
+      },
+      // The delivery log: written by the worker; replayWebhookDelivery sets one pending again.
+      'imgplane.webhook_deliveries': {
+        tags: { behavior: READ_ONLY },
+        attribute: {
+          status: { tags: { behavior: '+filterBy' } },
+          event_type: { tags: { behavior: '+filterBy' } },
+          created_at: { tags: { behavior: '+filterBy +orderBy' } },
+        },
+        constraint: {
+          webhook_deliveries_organization_id_fkey: { tags: { fieldName: 'organization', foreignFieldName: 'webhookDeliveries' } },
+          webhook_deliveries_endpoint_id_fkey: { tags: { fieldName: 'endpoint', foreignFieldName: 'deliveries' } },
+        },
+      },
+      'imgplane.webhook_delivery_attempts': {
+        tags: { behavior: READ_ONLY },
+        attribute: { started_at: { tags: { behavior: '+filterBy +orderBy' } } },
+        constraint: {
+          webhook_delivery_attempts_organization_id_fkey: { tags: { fieldName: 'organization', foreignFieldName: 'webhookDeliveryAttempts' } },
+          webhook_delivery_attempts_delivery_id_fkey: { tags: { fieldName: 'delivery', foreignFieldName: 'attemptLog' } },
+        },
+      },
+      // CDN purge targets: credentials are write-only (createCdnPurgeTarget, setCdnPurgeTargetCredentials).
+      'imgplane.cdn_purge_targets': {
+        tags: { behavior: READ_ONLY },
+        attribute: { secret_ciphertext: { tags: { behavior: ABSENT } } },
+        constraint: {
+          cdn_purge_targets_organization_id_fkey: { tags: { fieldName: 'organization', foreignFieldName: 'cdnPurgeTargets' } },
+          cdn_purge_targets_space_id_fkey: { tags: { fieldName: 'space', foreignFieldName: 'cdnPurgeTargets' } },
+        },
+      },
     },
     procedure: {
       // Functions are hidden unless listed (graphql/exposure.ts); this one is Space.effectivePolicy.

@@ -6,6 +6,9 @@ import { registerApiCors } from './cors.ts';
 import { registerOpenApi } from './openapi.ts';
 import { echoRequestId, OneLinePerRequest, requestId } from './request-log.ts';
 import { installDrain } from './drain.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
+import { sweepOrphanedTempFiles } from '../core/temp-files.ts';
+import { UPLOAD_DIR } from './uploads/receive.ts';
 import type { Platform } from '../platform/platform.ts';
 import { registerAssetRoutes } from './routes/assets.ts';
 import { registerHealthRoutes } from './routes/health.ts';
@@ -31,10 +34,24 @@ export async function buildApp(platform: Platform, extensions: readonly AppExten
     genReqId: requestId,
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 1024 },
+    // Request schemas (request-schemas.ts) refuse unknown fields and wrongly typed values rather
+    // than silently drop or convert them ("600" is not a number of seconds).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Connection bounds: a stalled upload gets its 408 at REQUEST_TIMEOUT_MS, a silent socket is
+    // closed at IDLE_TIMEOUT_MS. Node checks the request and header timeouts every second here
+    // (its default of 30 s would let a stalled request outlive its timeout by that much).
+    requestTimeout: platform.config.http.requestTimeoutMs,
+    connectionTimeout: platform.config.http.idleTimeoutMs,
+    keepAliveTimeout: platform.config.http.keepAliveTimeoutMs,
+    http: { headersTimeout: platform.config.http.headersTimeoutMs, connectionsCheckingInterval: 1_000 },
     // the client address of per-address rate limits, behind a CDN or load balancer
     trustProxy: platform.config.trustProxy,
   });
+  app.server.maxConnections = platform.config.http.maxConnections;
   installErrorHandler(app);
+  await registerSecurityHeaders(app);
+  // Upload temp files of server processes that were killed mid-upload.
+  await sweepOrphanedTempFiles(UPLOAD_DIR);
   echoRequestId(app);
   installDrain(app);
   await registerApiCors(app, platform.cors);

@@ -5,7 +5,7 @@
  */
 import '../platform/runtime-env.ts';
 import path from 'node:path';
-import { ConfigError, loadConfig, redactUrl, type AppConfig } from '../core/config.ts';
+import { ConfigError, DEFAULT_METRICS_PORT, loadConfig, redactUrl, type AppConfig } from '../core/config.ts';
 import { ImgplaneError } from '../core/errors.ts';
 import { StorageConfigError } from '../core/storage/types.ts';
 import { applyDatabase } from '../db/apply.ts';
@@ -22,6 +22,8 @@ import { demoPage } from './routes/demo.ts';
 import { stopOnSignals } from '../core/shutdown-signals.ts';
 import { listenForInvalidations } from '../platform/invalidation.ts';
 import { startWorker } from '../worker/runner.ts';
+import type { Registry } from 'prom-client';
+import { serveMetrics, type MetricsListener } from '../platform/metrics-listener.ts';
 
 const say = (line: string) => console.log(`[imgplane] ${line}`);
 
@@ -67,9 +69,12 @@ async function serve(config: AppConfig, databaseUrl: string, embedded: EmbeddedD
   say(`worker: ${worker ? 'in-process (WORKER_MODE=external and `npm run worker` to scale it out)' : 'external (npm run worker)'}`);
   const address = await app.listen({ host: config.host, port: config.port });
   say(`listening on ${address}`);
+  const metrics = await startMetricsListener(platform.metrics.registry, config);
+
 
   stopOnSignals(say, async () => {
     await drainAndClose(app, config.shutdownDrainMs);
+    await metrics?.close();
     await worker?.stop();
     await invalidations.close();
     await platform.close();
@@ -87,10 +92,28 @@ async function serve(config: AppConfig, databaseUrl: string, embedded: EmbeddedD
     say(`  preset:     ${pub}/preset_thumb.jpg`);
     say(`  upload:     curl -H 'x-api-key: ${demo.apiKey}' -F file=@photo.jpg ${address}/v1/spaces/${demo.spaceId}/assets`);
     say(`  sign:       curl -H 'x-api-key: ${demo.apiKey}' -H 'content-type: application/json' -d '{"path":"/v1/priv/demo/website/marketing/img/${demo.asset.id}/v1/w_300.jpg"}' ${address}/v1/sign`);
-    say(`  health:     ${address}/health/ready   metrics: ${address}/metrics`);
+    say(`  health:     ${address}/health/ready`);
     say(`  demo page:  ${address}/   API reference: ${address}/reference`);
     const analyst = await demoAnalystLogin(platform, demo.organizationId);
     say(`  data team:  psql '${analystConnectionString(databaseUrl, analyst)}'   (reads "demo" only: \\dv imgplane.*)`);
+  }
+}
+
+/**
+ * GET /metrics on its own listener (loopback unless METRICS_HOST says otherwise). A zero-config
+ * start whose default port is taken by another imgplane goes on without it, saying so.
+ */
+async function startMetricsListener(registry: Registry, config: AppConfig): Promise<MetricsListener | undefined> {
+  const { port, host } = config.metrics;
+  if (port === undefined) return undefined;
+  try {
+    const listener = await serveMetrics(registry, host, port);
+    say(`metrics: http://${host}:${listener.port}/metrics`);
+    return listener;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port !== DEFAULT_METRICS_PORT) throw error;
+    say(`metrics: port ${port} is in use, no metrics listener (set METRICS_PORT)`);
+    return undefined;
   }
 }
 

@@ -18,11 +18,11 @@ export interface RouteEntry {
 
 const ROUTES = new WeakMap<FastifyInstance, RouteEntry[]>();
 
-/** GraphQL's routes (mounted by graphql/mount.ts, outside our schemas): its schema is its document. */
-const GRAPHQL_ROUTES = new Set(['/graphql', '/graphiql']);
+/** GraphQL's routes (mounted by graphql/mount.ts: API, IDE and its assets): its schema is its document. */
+const GRAPHQL_ROUTE = /^\/(?:graphql|graphiql|ruru-static\/)/;
 
 function isHidden(url: string, schema: unknown): boolean {
-  return GRAPHQL_ROUTES.has(url) || (schema as { hide?: boolean } | undefined)?.hide === true;
+  return GRAPHQL_ROUTE.test(url) || (schema as { hide?: boolean } | undefined)?.hide === true;
 }
 
 /** Every route registered after registerOpenApi, so a test can hold the document against them. */

@@ -50,3 +50,17 @@ describe('EVENTS_AMQP_URL and webhook retries', () => {
     expect(() => loadWorkerConfig({ WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow(/WEBHOOK_MAX_ATTEMPTS must be an integer from 1 to 50/);
   });
 });
+
+describe('RETENTION_*_DAYS', () => {
+  it('reads retention periods in whole days, with defaults, and refuses less than one day', () => {
+    expect(loadWorkerConfig({}).retention).toMatchObject({ eventsDays: 30, auditDays: 365, usageDays: 400, failedJobsDays: 30, deletedAssetsGraceDays: 30 });
+    expect(loadWorkerConfig({ RETENTION_EVENTS_DAYS: ' 7 ', RETENTION_DELETED_ASSETS_DAYS: '90' }).retention).toMatchObject({
+      eventsDays: 7,
+      deletedAssetsGraceDays: 90,
+      auditDays: 365,
+    });
+    for (const raw of ['0', '-1', '1.5', 'week']) {
+      expect(() => loadWorkerConfig({ RETENTION_AUDIT_DAYS: raw })).toThrow(/RETENTION_AUDIT_DAYS must be a whole number of days from 1/);
+    }
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { ConfigError, redactUrl } from '../core/config.ts';
 import { DEFAULT_WEBHOOK_RETRY, type WebhookRetrySettings } from '../platform/events/webhook-deliveries.ts';
+import { DEFAULT_RETENTION, type RetentionSettings } from './tasks/data-retention.ts';
 
 export interface WebhookTarget {
   /** Where every outbox event is POSTed. */
@@ -21,6 +22,8 @@ export interface WorkerConfig {
   eventsAmqpUrl?: string | undefined;
   /** WEBHOOK_MAX_ATTEMPTS, WEBHOOK_RETRY_BASE_MS, WEBHOOK_TIMEOUT_MS: per-organisation webhook deliveries. */
   webhookRetry?: WebhookRetrySettings;
+  /** RETENTION_*_DAYS: how long the daily data_retention task keeps rows (worker/tasks/data-retention.ts). */
+  retention?: RetentionSettings;
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -29,6 +32,26 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     metricsPort: metricsPortFromEnv(env),
     eventsAmqpUrl: amqpUrlFromEnv(env),
     webhookRetry: webhookRetryFromEnv(env),
+    retention: retentionFromEnv(env),
+  };
+}
+
+function retentionFromEnv(env: NodeJS.ProcessEnv): RetentionSettings {
+  // 1 day at least: a cutoff of "now" would delete events the dispatcher just delivered
+  const days = (name: string, fallback: number): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > 36_500) throw new ConfigError(`${name} must be a whole number of days from 1 to 36500, got "${raw}"`);
+    return value;
+  };
+  return {
+    ...DEFAULT_RETENTION,
+    eventsDays: days('RETENTION_EVENTS_DAYS', DEFAULT_RETENTION.eventsDays),
+    auditDays: days('RETENTION_AUDIT_DAYS', DEFAULT_RETENTION.auditDays),
+    usageDays: days('RETENTION_USAGE_DAYS', DEFAULT_RETENTION.usageDays),
+    failedJobsDays: days('RETENTION_FAILED_JOBS_DAYS', DEFAULT_RETENTION.failedJobsDays),
+    deletedAssetsGraceDays: days('RETENTION_DELETED_ASSETS_DAYS', DEFAULT_RETENTION.deletedAssetsGraceDays),
   };
 }
 

@@ -3,7 +3,7 @@
  * seconds instead of graphile-worker's 4-hour lock expiry.
  *
  * Liveness comes from PostgreSQL itself: each process holds a session advisory lock per
- * graphile-worker worker id on one dedicated connection. When the process dies its connection
+ * graphile-worker pool and worker id (what `locked_by` names) on one dedicated connection. When the process dies its connection
  * closes and the locks go with it. Every process sweeps: for each job locked longer than
  * `minLockAgeSeconds`, it tries its worker's lock; a lock it can take belongs to nobody alive,
  * so that worker's jobs are unlocked (`forceUnlockWorkers`) and run again elsewhere. Tasks are
@@ -65,11 +65,15 @@ export async function startDeadWorkerRecovery(options: DeadWorkerRecoveryOptions
     }
   }
 
-  const onCreate = ({ worker }: { worker: { workerId: string } }) => {
-    ours.add(worker.workerId);
-    void holdLock(presence, worker.workerId).catch(() => {}); // a lost connection re-locks on reconnect
+  // Jobs are locked by the pool's id (0.18) or, without a pool, a worker's: hold a lock for each.
+  const own = (id: string) => {
+    ours.add(id);
+    void holdLock(presence, id).catch(() => {}); // a lost connection re-locks on reconnect
   };
-  events.on('worker:create', onCreate);
+  const onPool = ({ workerPool }: { workerPool: { id: string } }) => own(workerPool.id);
+  const onWorker = ({ worker }: { worker: { workerId: string } }) => own(worker.workerId);
+  events.on('pool:create', onPool);
+  events.on('worker:create', onWorker);
 
   async function sweep(): Promise<void> {
     const { rows } = await pool.query<{ locked_by: string }>(LOCKED_WORKERS, [options.minLockAgeSeconds ?? 5]);
@@ -101,7 +105,8 @@ export async function startDeadWorkerRecovery(options: DeadWorkerRecoveryOptions
     async close() {
       closed = true;
       clearInterval(timer);
-      events.off('worker:create', onCreate);
+      events.off('pool:create', onPool);
+      events.off('worker:create', onWorker);
       await presence.end().catch(() => {});
     },
   };

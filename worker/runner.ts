@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { makeWorkerUtils, parseCronItems, run, type TaskList, type WorkerEvents } from 'graphile-worker';
 import type { Platform } from '../platform/platform.ts';
 import { VARIANT_LIFECYCLE_TASK, variantLifecycleTask } from './tasks/variant-lifecycle.ts';
+import { DATA_RETENTION_TASK, dataRetentionTask } from './tasks/data-retention.ts';
 import { loadWorkerConfig, type WorkerConfig } from './config.ts';
 import { invalidationConsumer } from './consumers/invalidation.ts';
 import { presetPregenerationConsumer, type EnqueueJob } from './consumers/preset-pregeneration.ts';
@@ -81,6 +82,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       [CDN_PURGE_TASK]: cdnPurgeTask(platform.purgeTargets),
       [PREGENERATE_VARIANT_TASK]: pregenerateVariantTask(platform),
       [VARIANT_LIFECYCLE_TASK]: variantLifecycleTask(platform),
+      [DATA_RETENTION_TASK]: dataRetentionTask(platform, config.retention),
     };
     // Our own emitter, given to run(): workers are created (and announce their ids) before it resolves.
     const events: WorkerEvents = new EventEmitter();
@@ -108,6 +110,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
           task: VARIANT_LIFECYCLE_TASK,
           match: '17 3 * * *',
           identifier: 'variant_lifecycle_daily',
+          options: { backfillPeriod: 0, maxAttempts: 1 },
+        },
+        // Daily, after the lifecycle: delete what is past its retention (worker/tasks/data-retention.ts).
+        {
+          task: DATA_RETENTION_TASK,
+          match: '47 3 * * *',
+          identifier: 'data_retention_daily',
           options: { backfillPeriod: 0, maxAttempts: 1 },
         },
       ]),

@@ -1,11 +1,16 @@
 /**
  * The real imgplane server for the benchmark, in its own process: the same wiring as `npm start`
- * (createPlatform + buildApp), a fresh organisation, and the benchmark image uploaded through the
- * API. Prints one JSON line `{ port, base }` when ready.
+ * (createPlatform + buildApp), configured from the environment like production (MEMORY_CACHE_MB,
+ * REDIS_URL, RATE_LIMITS...). With BENCH_IMAGE it creates an organisation and uploads the image
+ * through the API; without it, it serves what another instance on the same database and data
+ * directory (BENCH_DATA_DIR) uploaded. A second listener answers `GET /transforms` with the
+ * number of transforms run so far, whatever the product does with /metrics.
+ * Prints one JSON line `{ port, controlPort, base? }` when ready.
  */
 import '../../platform/runtime-env.ts';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../core/config.ts';
@@ -14,19 +19,38 @@ import { mountGraphql } from '../../graphql/mount.ts';
 import { createPlatform } from '../../platform/platform.ts';
 import { createOrganization } from '../../test/support/tenancy.ts';
 import { upload } from '../../test/support/http.ts';
+import { announce, listenLocally } from './announce.ts';
 
 const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) throw new Error('DATABASE_URL is required');
 const imagePath = process.env.BENCH_IMAGE;
-if (!databaseUrl || !imagePath) throw new Error('DATABASE_URL and BENCH_IMAGE are required');
 
-const dataDir = await mkdtemp(path.join(tmpdir(), 'imgplane-bench-'));
+const dataDir = process.env.BENCH_DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), 'imgplane-bench-')));
+await mkdir(dataDir, { recursive: true });
 const config = loadConfig({ ...process.env, IMGPLANE_DATA_DIR: dataDir, NODE_ENV: 'test' });
 const platform = await createPlatform({ ...config, databaseUrl, masterKey: randomBytes(32), logLevel: 'silent' });
 const app = await buildApp(platform, [mountGraphql]);
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
-const org = await createOrganization(platform, 'bench');
-const tenant = org.tenants[0];
-const response = await upload(address, tenant.key, tenant.spaceId, await readFile(imagePath), { filename: 'bench.jpg' });
-if (response.status !== 201) throw new Error(`upload failed: ${response.status} ${await response.text()}`);
-const asset = (await response.json()) as { urls: { original: string } };
-console.log(JSON.stringify({ port: new URL(address).port, base: asset.urls.original.replace(/\/original\.jpg$/, '') }));
+
+let base: string | undefined;
+if (imagePath) {
+  const org = await createOrganization(platform, 'bench');
+  const tenant = org.tenants[0]!;
+  const response = await upload(address, tenant.key, tenant.spaceId, await readFile(imagePath), { filename: 'bench.jpg' });
+  if (response.status !== 201) throw new Error(`upload failed: ${response.status} ${await response.text()}`);
+  const asset = (await response.json()) as { urls: { original: string } };
+  base = new URL(asset.urls.original).pathname.replace(/\/original\.jpg$/, '');
+}
+
+async function transformsRun(): Promise<number> {
+  const metric = await platform.metrics.transforms.get();
+  return metric.values.reduce((sum, value) => sum + value.value, 0);
+}
+
+const control = createServer((request, response) => {
+  if (request.url !== '/transforms') return void response.writeHead(404).end();
+  transformsRun().then((count) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count })));
+});
+announce({ port: Number(new URL(address).port), controlPort: await listenLocally(control), dataDir, base });
+// A normal exit on SIGTERM, so `node --cpu-prof` (profiling the hit path) writes its profile.
+process.once('SIGTERM', () => process.exit(0));

@@ -71,8 +71,15 @@ describe('MemoryVariantCache', () => {
     expect(cache.stats()).toEqual({ entries: 0, bytes: 0 });
   });
 
-  it('rejects a budget that cannot hold anything', () => {
-    expect(() => new MemoryVariantCache({ maxBytes: 0 })).toThrow(RangeError);
+  it('rejects a negative budget and an entry share outside (0, 1]', () => {
+    expect(() => new MemoryVariantCache({ maxBytes: -1 })).toThrow(RangeError);
     expect(() => new MemoryVariantCache({ maxBytes: 10, maxEntryFraction: 2 })).toThrow(RangeError);
+  });
+
+  it('holds nothing with a zero budget (MEMORY_CACHE_MB=0 turns it off)', () => {
+    const cache = new MemoryVariantCache({ maxBytes: 0 });
+    cache.set('k', variant(100));
+    expect(cache.get('k')).toBeUndefined();
+    expect(cache.stats()).toEqual({ entries: 0, bytes: 0 });
   });
 });

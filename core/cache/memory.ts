@@ -7,7 +7,11 @@ import { LRUCache } from 'lru-cache';
 import type { CachedVariant } from './types.ts';
 
 export interface MemoryVariantCacheOptions {
-  /** Total budget for bodies plus bookkeeping, in bytes. */
+  /**
+   * Total budget for bodies plus bookkeeping, in bytes. 0 turns the cache off (every request
+   * goes on to Redis or storage: instances that must not hold variants, and the bench's Redis-hit
+   * and storage-hit scenarios).
+   */
   maxBytes: number;
   /**
    * Largest share of the budget one entry may take (default 0.1): a single huge variant would
@@ -37,13 +41,14 @@ function ownBytes(body: Buffer): Buffer {
 }
 
 export class MemoryVariantCache {
-  readonly #lru: LRUCache<string, CachedVariant>;
+  readonly #lru: LRUCache<string, CachedVariant> | undefined;
 
   constructor(options: MemoryVariantCacheOptions) {
     const fraction = options.maxEntryFraction ?? 0.1;
-    if (!(options.maxBytes >= 1) || !(fraction > 0 && fraction <= 1)) {
-      throw new RangeError('MemoryVariantCache needs maxBytes >= 1 and 0 < maxEntryFraction <= 1');
+    if (!(options.maxBytes >= 0) || !(fraction > 0 && fraction <= 1)) {
+      throw new RangeError('MemoryVariantCache needs maxBytes >= 0 and 0 < maxEntryFraction <= 1');
     }
+    if (options.maxBytes === 0) return;
     this.#lru = new LRUCache<string, CachedVariant>({
       maxSize: options.maxBytes,
       maxEntrySize: Math.max(1, Math.floor(options.maxBytes * fraction)),
@@ -52,24 +57,25 @@ export class MemoryVariantCache {
   }
 
   get(key: string): CachedVariant | undefined {
-    return this.#lru.get(key);
+    return this.#lru?.get(key);
   }
 
   /** Stores the variant unless it exceeds the per-entry cap (then any older entry is dropped). */
   set(key: string, value: CachedVariant): void {
+    if (!this.#lru) return;
     const body = ownBytes(value.body);
     this.#lru.set(key, body === value.body ? value : { ...value, body });
   }
 
   delete(key: string): void {
-    this.#lru.delete(key);
+    this.#lru?.delete(key);
   }
 
   clear(): void {
-    this.#lru.clear();
+    this.#lru?.clear();
   }
 
   stats(): MemoryCacheStats {
-    return { entries: this.#lru.size, bytes: this.#lru.calculatedSize };
+    return { entries: this.#lru?.size ?? 0, bytes: this.#lru?.calculatedSize ?? 0 };
   }
 }

@@ -19,6 +19,11 @@ export class SingleFlight {
     return execution;
   }
 
+  /** Whether work for `key` is running now (a caller that must not wait can look before joining). */
+  has(key: string): boolean {
+    return this.#inFlight.has(key);
+  }
+
   /** Number of keys currently executing (for metrics and tests). */
   get size(): number {
     return this.#inFlight.size;

@@ -2,7 +2,7 @@
 export { parseOps, MAX_OPS_LENGTH, MAX_OPS_TOKENS } from './parse.ts';
 export { parsedOpsFromJson, parsedOpsToJson } from './json.ts';
 export type { PresetJson, PresetOps } from './json.ts';
-export { planVariant, NEUTRAL_OPS, QUALITY_IGNORED } from './plan.ts';
+export { planStandIn, planVariant, NEUTRAL_OPS, QUALITY_IGNORED } from './plan.ts';
 export type { VariantPlan, VariantPlanInput, VariantSource } from './plan.ts';
 export { canonicalOps, formatOps, ORIGINAL_CANONICAL } from './canonical.ts';
 export { variantKey } from './variant-key.ts';

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../policy.ts';
-import { planVariant, QUALITY_IGNORED } from './plan.ts';
+import { planStandIn, planVariant, QUALITY_IGNORED } from './plan.ts';
 import { variantKey } from './variant-key.ts';
+import { parseOps } from './parse.ts';
 import { expectInvalidOps, OPAQUE_STILL, planFor } from './ops-test-helpers.ts';
 
 const canonicalOf = (raw: string, overrides: Parameters<typeof planFor>[1] = {}) => planFor(raw, overrides).canonical;
@@ -121,6 +122,38 @@ describe('planVariant: formats', () => {
     const policy = { allowed_formats: ['jpeg', 'png'] as ('jpeg' | 'png')[] };
     expectInvalidOps(() => planFor('fmt_webp', { policy }), { token: 'fmt_webp' });
     expectInvalidOps(() => planFor('w_1', { policy, extension: 'avif' }), { token: '.avif' });
+  });
+});
+
+describe('planStandIn', () => {
+  const input = (raw: string, accept: string, presets: Record<string, unknown> = {}) => ({
+    parsed: parseOps(raw),
+    presets,
+    extension: 'jpg',
+    accept,
+    policy: DEFAULT_POLICY,
+    source: OPAQUE_STILL,
+  });
+
+  it('plans the next accepted format with its own quality, still negotiated and varying on Accept', () => {
+    const request = input('w_600-fmt_auto', 'image/avif,image/webp,*/*');
+    const plan = planVariant(request);
+    const standIn = planStandIn(request, plan)!;
+    expect(plan.ops.format).toBe('avif');
+    expect(standIn.ops).toMatchObject({ format: 'webp', width: 600, quality: DEFAULT_POLICY.quality_webp });
+    expect(standIn).toMatchObject({ negotiated: true, vary: plan.vary });
+    // The same variant a client that takes only WebP gets.
+    expect(standIn.canonical).toBe(planVariant(input('w_600-fmt_auto', 'image/webp')).canonical);
+  });
+
+  it('falls to JPEG when WebP is not accepted, and honours fmt_auto from a preset', () => {
+    const request = input('preset_card', 'image/avif', { card: { w: 300, fmt: 'auto' } });
+    expect(planStandIn(request, planVariant(request))!.ops).toMatchObject({ format: 'jpeg', width: 300 });
+  });
+
+  it('has none for a format the URL named', () => {
+    const request = input('w_600-fmt_avif', 'image/avif,image/webp');
+    expect(planStandIn(request, planVariant(request))).toBeUndefined();
   });
 });
 

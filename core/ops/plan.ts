@@ -6,7 +6,7 @@
  * original, policy limits are checked, every default is made explicit, and options without
  * effect are dropped so that they do not split one picture into several variants.
  */
-import { negotiateFormat } from '../negotiate.ts';
+import { negotiateFormat, negotiateFormats } from '../negotiate.ts';
 import type { EffectivePolicy, OutputFormat } from '../policy.ts';
 import { canonicalOps } from './canonical.ts';
 import { hintsInEffect, SAVE_DATA_QUALITY_FACTOR, type ClientHints } from './client-hints.ts';
@@ -155,6 +155,21 @@ export function planVariant(input: VariantPlanInput): VariantPlan {
   };
   const vary = negotiated ? ['Accept', ...hints.consulted] : hints.consulted;
   return { ops, canonical: canonicalOps(ops), negotiated, vary, clientHints: wanted.clientHints === true };
+}
+
+/**
+ * The same URL planned in the next format the client takes, for a negotiated plan whose variant
+ * is not rendered yet and too slow to render while the client waits (AVIF): what the first
+ * responses carry meanwhile. Undefined when the format was not negotiated or nothing else fits.
+ */
+export function planStandIn(input: VariantPlanInput, plan: VariantPlan): VariantPlan | undefined {
+  if (!plan.negotiated) return undefined;
+  const next = negotiateFormats(input.accept, input.policy.allowed_formats, input.source).find((format) => format !== plan.ops.format);
+  if (next === undefined) return undefined;
+  // An explicit format in place of `fmt_auto` (wherever it came from: the URL or a preset).
+  const standIn = planVariant({ ...input, parsed: { ...input.parsed, format: next } });
+  // Still an answer chosen from Accept: caches must keep it apart from the one it stands in for.
+  return { ...standIn, negotiated: true, vary: plan.vary };
 }
 
 const LOSSLESS_FORMATS: ReadonlySet<OutputFormat> = new Set(['webp', 'avif']);

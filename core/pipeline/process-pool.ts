@@ -6,7 +6,8 @@
  * huge intermediate ran on for minutes after its 503 (and held the process past SIGTERM).
  *
  * One child runs one job at a time; the transform limiter in front bounds how many run at once,
- * so the pool never holds more children than that bound. Children start on first use.
+ * so the pool never holds more children than that bound. Children start on first use, and a
+ * killed one is replaced at once.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -107,6 +108,16 @@ export function createProcessPool(options: ProcessPoolOptions = {}): TransformRu
     idle.push(child);
   }
 
+  /** Starts a child in place of a killed one, so the next job does not pay the start against its deadline. */
+  function replace(): void {
+    if (closed) return;
+    const child = spawn();
+    child.ready.then(
+      () => (closed ? child.process.kill('SIGKILL') : park(child)),
+      () => {},
+    );
+  }
+
   async function transform(request: TransformRequest, deadline: TransformDeadline): Promise<TransformResult> {
     if (closed) throw new ImgplaneError('unavailable', 'transforms are shutting down', { retryAfterSeconds: 1 });
     const child = idle.pop() ?? spawn();
@@ -121,19 +132,23 @@ export function createProcessPool(options: ProcessPoolOptions = {}): TransformRu
       limits: { ...request.limits, timeoutMs: remainingMs },
     };
     return new Promise<TransformResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const kill = () => {
         finish();
         killed += 1;
         options.onKill?.();
         retire(child, 'SIGKILL');
+        replace();
         reject(transformTimeout(deadline.timeoutMs));
-      }, remainingMs);
+      };
+      const timer = setTimeout(kill, remainingMs);
       const onExit = () => {
         finish();
         reject(new ImgplaneError('unavailable', 'the transform process stopped unexpectedly', { retryAfterSeconds: 1 }));
       };
       const onMessage = (message: ChildReply) => {
         if ('ready' in message) return;
+        // The child's own guard won the race: its libvips threads may still be busy, so it goes too.
+        if (!message.ok && message.known?.code === 'timeout') return kill();
         finish();
         if (message.rssBytes > recycleRssBytes) retire(child, 'SIGTERM');
         else park(child);

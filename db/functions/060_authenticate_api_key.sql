@@ -1,5 +1,8 @@
-create or replace function imgplane.authenticate_api_key(secret text)
-returns table (api_key_id uuid, organization_id uuid, tenant_id uuid, scopes text[], role text)
+-- The result gained expires_at (callers cache claims no longer than the key lives): a changed
+-- result type cannot be replaced in place.
+drop function if exists imgplane.authenticate_api_key(text);
+create function imgplane.authenticate_api_key(secret text)
+returns table (api_key_id uuid, organization_id uuid, tenant_id uuid, scopes text[], role text, expires_at timestamptz)
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
 as $$
@@ -32,8 +35,9 @@ begin
     api_key.organization_id,
     api_key.tenant_id,
     api_key.scopes,
-    case when api_key.organization_id is null then 'imgplane_admin' else 'imgplane_tenant' end;
+    case when api_key.organization_id is null then 'imgplane_admin' else 'imgplane_tenant' end,
+    api_key.expires_at;
 end
 $$;
-comment on function imgplane.authenticate_api_key(text) is 'Claims of the API key whose secret (imgp_live_<key_id>_<random>) this is: one row (api_key_id, organization_id, tenant_id, scopes, role) when the key is active, unexpired and its organization and tenant are active; no row otherwise. role is imgplane_admin for platform keys (no organization), else imgplane_tenant. Security definer because it runs before any request role exists and must read hashes no request role may read.';
+comment on function imgplane.authenticate_api_key(text) is 'Claims of the API key whose secret (imgp_live_<key_id>_<random>) this is: one row (api_key_id, organization_id, tenant_id, scopes, role, expires_at) when the key is active, unexpired and its organization and tenant are active; no row otherwise. role is imgplane_admin for platform keys (no organization), else imgplane_tenant. Security definer because it runs before any request role exists and must read hashes no request role may read.';
 

@@ -318,7 +318,7 @@ function toView(row: AssetJoinRow, baseUrl: string): AssetView {
 }
 
 /** Serialises, until COMMIT, every upload of one object (same bytes, same organisation). */
-async function lockContent(client: pg.PoolClient, storageKey: string): Promise<void> {
+export async function lockContent(client: pg.PoolClient, storageKey: string): Promise<void> {
   await client.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`imgplane.original:${storageKey}`]);
 }
 

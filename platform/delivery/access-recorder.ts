@@ -11,7 +11,7 @@ interface VariantRef {
   variantKey: string;
 }
 
-const FLUSH_ACCESS = `
+export const FLUSH_ACCESS = `
   with locked as (
     select d.id, u.hits
       from unnest($1::uuid[], $2::char(64)[], $3::bigint[]) as u (asset_id, variant_key, hits)

@@ -6,9 +6,11 @@
  */
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
+import type { DeliveryPath } from '../../core/delivery-path.ts';
 import { notFound } from '../../core/errors.ts';
 import { resolvePolicy, type EffectivePolicy } from '../../core/policy.ts';
 import { withClaims, type Claims } from '../request-context.ts';
+import { ResolutionCache } from './resolutions.ts';
 
 export interface SpaceContext {
   organizationId: string;
@@ -66,9 +68,15 @@ interface AssetRow {
 /** A cached "does not exist", so a flood of requests for a missing asset stays off the database. */
 const MISSING = Symbol('missing');
 
+const spaceKey = (org: string, tenant: string, space: string) => `${org}/${tenant}/${space}`;
+const assetKey = (claims: Claims, assetId: string, version: DeliveryPath['version']) =>
+  `${assetId}@${version}|${claims.role}|${claims.organizationId ?? ''}|${claims.tenantId ?? ''}`;
+
 export class DeliveryCatalog {
   private readonly spaces: LRUCache<string, SpaceContext | typeof MISSING>;
   private readonly assets: LRUCache<string, AssetVersion | typeof MISSING>;
+  /** What image URLs resolved to, built on this catalog's entries and forgotten with them. */
+  readonly resolutions = new ResolutionCache();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -80,7 +88,7 @@ export class DeliveryCatalog {
   }
 
   async space(org: string, tenant: string, space: string): Promise<SpaceContext> {
-    const key = `${org}/${tenant}/${space}`;
+    const key = spaceKey(org, tenant, space);
     let context = this.spaces.get(key);
     if (context === undefined) {
       context = await this.loadSpace(org, tenant, space);
@@ -90,9 +98,13 @@ export class DeliveryCatalog {
     return context;
   }
 
-  /** The asset version as `claims` may see it (RLS decides: anonymous sees public assets only). */
-  async assetVersion(claims: Claims, assetId: string, version: number): Promise<AssetVersion> {
-    const key = `${assetId}@${version}|${claims.role}|${claims.organizationId ?? ''}|${claims.tenantId ?? ''}`;
+  /**
+   * The asset version as `claims` may see it (RLS decides: anonymous sees public assets only).
+   * `latest` is the current version; it is cached like a numbered one and forgotten with it when
+   * the asset changes (forgetAsset), so a new version is served by this origin at once.
+   */
+  async assetVersion(claims: Claims, assetId: string, version: DeliveryPath['version']): Promise<AssetVersion> {
+    const key = assetKey(claims, assetId, version);
     let asset = this.assets.get(key);
     if (asset === undefined) {
       asset = await this.loadAsset(claims, assetId, version);
@@ -102,17 +114,30 @@ export class DeliveryCatalog {
     return asset;
   }
 
+  /**
+   * How long both entries a resolution was built from (the space, the asset version as `claims`
+   * see it) stay cached: a resolution must not outlive them. 0 when either is gone.
+   */
+  lifetimeLeftMs(path: Pick<DeliveryPath, 'org' | 'tenant' | 'space' | 'assetId' | 'version'>, claims: Claims): number {
+    const space = this.spaces.getRemainingTTL(spaceKey(path.org, path.tenant, path.space));
+    const asset = this.assets.getRemainingTTL(assetKey(claims, path.assetId, path.version));
+    return Math.min(space, asset);
+  }
+
   forgetAsset(assetId: string): void {
     for (const key of this.assets.keys()) if (key.startsWith(assetId)) this.assets.delete(key);
+    this.resolutions.forgetAsset(assetId);
   }
 
   /** After missed invalidations (a dropped LISTEN connection), nothing cached can be trusted. */
   forgetAllAssets(): void {
     this.assets.clear();
+    this.resolutions.clear();
   }
 
   forgetSpaces(): void {
     this.spaces.clear();
+    this.resolutions.clear();
   }
 
   private async loadSpace(org: string, tenant: string, space: string): Promise<SpaceContext | typeof MISSING> {
@@ -131,15 +156,15 @@ export class DeliveryCatalog {
     };
   }
 
-  private async loadAsset(claims: Claims, assetId: string, version: number): Promise<AssetVersion | typeof MISSING> {
+  private async loadAsset(claims: Claims, assetId: string, version: DeliveryPath['version']): Promise<AssetVersion | typeof MISSING> {
     const rows = await withClaims(this.pool, claims, async (client) => {
       const result = await client.query<AssetRow>(
         `select a.id, a.organization_id, a.tenant_id, a.space_id, a.access, v.version, v.content_hash,
                 v.storage_key, v.format, v.mime_type, v.has_alpha, v.frames, v.width, v.height, v.size_bytes
            from imgplane.assets a
            join imgplane.asset_versions v on v.asset_id = a.id
-          where a.id = $1 and v.version = $2 and a.deleted_at is null`,
-        [assetId, version],
+          where a.id = $1 and v.version = coalesce($2::integer, a.current_version) and a.deleted_at is null`,
+        [assetId, typeof version === 'number' ? version : null],
       );
       return result.rows;
     });

@@ -14,7 +14,7 @@ import type { KeyedLock } from '../../core/lock/types.ts';
 import type { SingleFlight } from '../../core/lock/single-flight.ts';
 import type { TransformOps } from '../../core/ops/types.ts';
 import { variantKey } from '../../core/ops/index.ts';
-import { assertWithinBudget } from '../../core/pipeline/budget.ts';
+import { assertWithinBudget, type TransformEstimate } from '../../core/pipeline/budget.ts';
 import type { TransformLimiter } from '../../core/pipeline/limiter.ts';
 import type { TransformRunner } from '../../core/pipeline/process-pool.ts';
 import type { EncoderSettings, TransformLimits, TransformResult } from '../../core/pipeline/types.ts';
@@ -40,6 +40,11 @@ export interface Delivery {
    * store is logged and the variant is simply rendered again later). Already settled for hits.
    */
   persisted: Promise<void>;
+  /**
+   * A stand-in: the next format the client takes, answered while the negotiated one (an AVIF
+   * too slow to render inline) renders in the background. To be cached briefly.
+   */
+  provisional?: true;
 }
 
 const SETTLED: Promise<void> = Promise.resolve();
@@ -135,7 +140,55 @@ export class VariantService {
     receivedAt = performance.now(),
     gate?: DeliveryGate,
   ): Promise<Delivery> {
-    const key = this.keyFor(asset, plan);
+    return this.deliverKeyed(asset, plan, this.keyFor(asset, plan), policy, receivedAt, gate);
+  }
+
+  /**
+   * Delivers a variant whose format `fmt_auto` chose, without making the first client wait for a
+   * slow AVIF: an AVIF that exists nowhere yet and whose estimated transform exceeds the policy's
+   * `avif_first_response_budget_ms` is answered with `standIn()` (the next format the client
+   * takes) marked provisional, while the AVIF renders in the background: once per process (single
+   * flight) and once across instances (the keyed lock, then the registry). Later requests find it.
+   */
+  async deliverNegotiated(
+    asset: AssetVersion,
+    plan: VariantPlan,
+    standIn: () => VariantPlan | undefined,
+    policy: EffectivePolicy,
+    receivedAt = performance.now(),
+    gate?: DeliveryGate,
+    /** The plan's variant key when the caller has it already (a remembered resolution). */
+    key = this.keyFor(asset, plan),
+  ): Promise<Delivery> {
+    const cacheKey = organizationScoped(asset, key);
+    if (plan.ops.format !== 'avif' || this.fromMemory(cacheKey) || isPassThrough(asset, plan.ops)) {
+      return this.deliverKeyed(asset, plan, key, policy, receivedAt, gate);
+    }
+    // Over a limit is the same 400 as when rendering inline; within it, is it quick enough?
+    if (this.withinBudget(asset, plan, policy).cost <= policy.avif_first_response_budget_ms) {
+      return this.deliverKeyed(asset, plan, key, policy, receivedAt, gate);
+    }
+    const alternative = standIn();
+    if (!alternative) return this.deliverKeyed(asset, plan, key, policy, receivedAt, gate);
+    await gate?.beforeSlowPath();
+    const admitted = gate && alreadyAdmitted(gate);
+    if (!this.deps.singleFlight.has(cacheKey)) {
+      const stored = await this.findRendered(asset, key, cacheKey);
+      if (stored) return stored;
+      this.renderInBackground(asset, plan, policy, admitted);
+    }
+    const delivery = await this.deliver(asset, alternative, policy, receivedAt, admitted);
+    return { ...delivery, provisional: true };
+  }
+
+  private async deliverKeyed(
+    asset: AssetVersion,
+    plan: VariantPlan,
+    key: string,
+    policy: EffectivePolicy,
+    receivedAt: number,
+    gate: DeliveryGate | undefined,
+  ): Promise<Delivery> {
     const cacheKey = organizationScoped(asset, key);
     const hit = this.fromMemory(cacheKey);
     if (hit) return { variantKey: key, variant: hit, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
@@ -205,9 +258,35 @@ export class VariantService {
     return answered.promise;
   }
 
-  private withinBudget(asset: AssetVersion, plan: VariantPlan, policy: EffectivePolicy): void {
+  /**
+   * A variant another request or instance already rendered (Redis, then the registry and
+   * storage), without waiting for a lock or rendering anything.
+   */
+  private async findRendered(asset: AssetVersion, key: string, cacheKey: string): Promise<Delivery | undefined> {
+    const timings: Record<string, number> = {};
+    const started = performance.now();
+    const shared = await this.deps.shared?.get(cacheKey);
+    timings.redis = performance.now() - started;
+    if (shared) {
+      this.deps.memory.set(cacheKey, shared);
+      return { variantKey: key, variant: shared, layer: 'hit-redis', timings, transformMs: 0, persisted: SETTLED };
+    }
+    const stored = await this.fromRegistry(asset, key);
+    timings.registry = performance.now() - started - timings.redis;
+    if (!stored) return undefined;
+    this.remember(cacheKey, stored, true);
+    return { variantKey: key, variant: stored, layer: 'hit-storage', timings, transformMs: 0, persisted: SETTLED };
+  }
+
+  /** Renders (or, on another instance's heels, finds) the variant with no client waiting for it. */
+  private renderInBackground(asset: AssetVersion, plan: VariantPlan, policy: EffectivePolicy, gate: DeliveryGate | undefined): void {
+    const rendering = this.deliver(asset, plan, policy, performance.now(), gate).then((delivery) => delivery.persisted);
+    this.track(rendering, 'rendering a variant in the background failed');
+  }
+
+  private withinBudget(asset: AssetVersion, plan: VariantPlan, policy: EffectivePolicy): TransformEstimate {
     try {
-      assertWithinBudget(asset, plan.ops, encoderSettings(policy), transformLimits(policy));
+      return assertWithinBudget(asset, plan.ops, encoderSettings(policy), transformLimits(policy));
     } catch (error) {
       const limit = (error as ImgplaneError).detail?.limit;
       this.deps.metrics.budgetRefusals.inc({ limit: typeof limit === 'string' ? limit : 'unknown' });
@@ -215,8 +294,8 @@ export class VariantService {
     }
   }
 
-  private track(storing: Promise<void>): Promise<void> {
-    const persisted = storing.catch((error: unknown) => this.deps.logError('storing a rendered variant failed', error));
+  private track(storing: Promise<void>, failure = 'storing a rendered variant failed'): Promise<void> {
+    const persisted = storing.catch((error: unknown) => this.deps.logError(failure, error));
     this.pending.add(persisted);
     void persisted.finally(() => this.pending.delete(persisted));
     return persisted;
@@ -295,6 +374,18 @@ export class VariantService {
     this.deps.memory.set(cacheKey, variant);
     if (share && this.deps.shared) void this.deps.shared.set(cacheKey, variant);
   }
+}
+
+/**
+ * The gate of a request that already passed its slow-path admission (a rate limit counts the
+ * request once): renders done for it still pass the render quotas.
+ */
+function alreadyAdmitted(gate: DeliveryGate): DeliveryGate {
+  return {
+    beforeSlowPath: async () => undefined,
+    beforeRender: () => gate.beforeRender(),
+    afterRender: (transformMs) => gate.afterRender(transformMs),
+  };
 }
 
 /**

@@ -106,6 +106,13 @@ export class WebhookEndpointAdmin {
     return { id, secret };
   }
 
+  /** Deletes an endpoint with its deliveries and their log (cascade); RLS makes another org's id unknown. */
+  async delete(claims: Claims, id: string): Promise<void> {
+    requireScope(claims, 'admin');
+    const deleted = await withClaims(this.pool, claims, (client) => client.query('delete from imgplane.webhook_endpoints where id = $1', [id]));
+    if ((deleted.rowCount ?? 0) === 0) throw notFound(`no webhook endpoint ${id}`);
+  }
+
   /**
    * Sends a delivery again now (whatever its status): one more attempt with the same body and
    * idempotency key. Setting it pending wakes the worker (db trigger on webhook_deliveries).

@@ -1,7 +1,8 @@
 /**
  * API-key authentication. The secret is checked by `authenticate_api_key()` in Postgres (the only
  * place that may read key hashes); results are cached in-process for `ttlMs`, which bounds how long
- * a revoked key keeps working on other instances (revocations on this instance evict at once).
+ * a revoked key keeps working on other instances (revocations on this instance evict at once), and
+ * never past the key's own expiry.
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -17,6 +18,7 @@ interface AuthenticateRow {
   tenant_id: string | null;
   scopes: string[];
   role: DatabaseRole;
+  expires_at: Date | null;
 }
 
 export class ApiKeyAuthenticator {
@@ -24,9 +26,11 @@ export class ApiKeyAuthenticator {
 
   constructor(
     private readonly pool: pg.Pool,
-    ttlMs: number,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
   ) {
-    this.cache = new LRUCache<string, Claims>({ max: 10_000, ttl: Math.max(ttlMs, 1), ttlAutopurge: false });
+    // perf_hooks' clock would drift from `now` in tests that inject one: lru-cache uses it only for TTLs.
+    this.cache = new LRUCache<string, Claims>({ max: 10_000, ttl: Math.max(ttlMs, 1), ttlAutopurge: false, perf: { now } });
   }
 
   /** Claims for a presented secret; 401 when absent, unknown, revoked or expired. */
@@ -37,7 +41,7 @@ export class ApiKeyAuthenticator {
     const cached = this.cache.get(cacheKey);
     if (cached) return cached;
     const { rows } = await this.pool.query<AuthenticateRow>(
-      'select api_key_id, organization_id, tenant_id, scopes, role from imgplane.authenticate_api_key($1)',
+      'select api_key_id, organization_id, tenant_id, scopes, role, expires_at from imgplane.authenticate_api_key($1)',
       [secret],
     );
     const row = rows[0];
@@ -49,7 +53,10 @@ export class ApiKeyAuthenticator {
       apiKeyId: row.api_key_id,
       scopes: Object.freeze([...row.scopes]),
     });
-    this.cache.set(cacheKey, claims);
+    // An expiring key is cached no longer than it lives.
+    const msLeft = row.expires_at === null ? Infinity : row.expires_at.getTime() - this.now();
+    const ttl = Math.max(1, Math.min(this.ttlMs, msLeft));
+    this.cache.set(cacheKey, claims, { ttl });
     return claims;
   }
 

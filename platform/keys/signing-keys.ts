@@ -9,7 +9,7 @@ import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import { parseDeliveryPath, type DeliveryPath } from '../../core/delivery-path.ts';
 import { openSecret, sealSecret } from '../../core/envelope.ts';
-import { ImgplaneError, badRequest, forbidden, unauthorized } from '../../core/errors.ts';
+import { ImgplaneError, badRequest, forbidden, notFound, unauthorized } from '../../core/errors.ts';
 import {
   isSigningKeyUsable,
   parseSignatureParams,
@@ -137,7 +137,11 @@ export class SigningService implements SignedUrlVerifier {
       );
       return result.rows[0];
     }).catch((error: unknown) => {
-      throw (error as { code?: string }).code === '42501' ? forbidden('this API key may not manage signing keys here') : error;
+      const code = (error as { code?: string }).code;
+      if (code === '42501') throw forbidden('this API key may not manage signing keys here');
+      // The (organization, tenant) foreign key: a tenant of another organisation, or none at all.
+      if (code === '23503') throw notFound(`no tenant ${tenantId} in organization ${organizationId}`);
+      throw error;
     });
     this.keys.clear();
     return { kid: row.kid, organizationId: row.organization_id, tenantId: row.tenant_id, createdAt: row.created_at.toISOString() };

@@ -32,7 +32,9 @@ export class Limits {
    */
   deliveryGate(caller: WorkCaller, onHeaders: (headers: Record<string, string>) => void): DeliveryGate {
     return {
-      beforeSlowPath: async () => onHeaders(await this.rates.admit(caller)),
+      beforeSlowPath: async () => {
+        onHeaders(await this.rates.admit(caller));
+      },
       beforeRender: async () => {
         if (caller.organizationId !== null) await this.quotas.admitRender(caller.organizationId);
       },

@@ -11,9 +11,10 @@
  */
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ImgplaneError } from '../../core/errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { Counters } from './counters.ts';
 import type { OrganizationPolicies } from './organization-policies.ts';
 
 export interface QuotasOptions {
@@ -32,10 +33,11 @@ const DAILY_KEY_TTL_SECONDS = 2 * 86_400;
 type DailyCounter = 'variants' | 'cpu_ms';
 
 export class Quotas {
-  private readonly limiters = new Map<string, RateLimiterAbstract>();
+  private readonly counters: Counters;
   private readonly now: () => Date;
 
   constructor(private readonly options: QuotasOptions) {
+    this.counters = new Counters(options.redis, options.keyPrefix ?? 'imgplane:quota');
     this.now = options.now ?? (() => new Date());
   }
 
@@ -134,17 +136,7 @@ export class Quotas {
   }
 
   private limiter(counter: DailyCounter, points: number): RateLimiterAbstract {
-    const id = `${counter}:${points}`;
-    let limiter = this.limiters.get(id);
-    if (!limiter) {
-      const common = { points, duration: DAILY_KEY_TTL_SECONDS, keyPrefix: `${this.options.keyPrefix ?? 'imgplane:quota'}:${counter}` };
-      const memory = new RateLimiterMemory(common);
-      limiter = this.options.redis
-        ? new RateLimiterRedis({ ...common, storeClient: this.options.redis, insuranceLimiter: memory, rejectIfRedisNotReady: true })
-        : memory;
-      this.limiters.set(id, limiter);
-    }
-    return limiter;
+    return this.counters.get(counter, points, { durationSeconds: DAILY_KEY_TTL_SECONDS });
   }
 }
 

@@ -9,9 +9,10 @@
  * they cost nothing worth protecting, and a Redis round trip would cost them more than they do.
  */
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ImgplaneError } from '../../core/errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { Counters } from './counters.ts';
 import type { OrganizationPolicies } from './organization-policies.ts';
 
 /** Who caused the work: an API key of the organisation, or an anonymous client address. */
@@ -54,10 +55,11 @@ export interface RateLimitsOptions {
 }
 
 export class RateLimits {
-  /** One limiter per (bucket, quota): rate-limiter-flexible fixes the quota per limiter. */
-  private readonly limiters = new Map<string, RateLimiterAbstract>();
+  private readonly counters: Counters;
 
-  constructor(private readonly options: RateLimitsOptions) {}
+  constructor(private readonly options: RateLimitsOptions) {
+    this.counters = new Counters(options.redis, options.keyPrefix ?? 'imgplane:rate');
+  }
 
   /**
    * Counts one request; resolves with the RateLimit headers to send, or throws a 429 carrying
@@ -119,29 +121,9 @@ export class RateLimits {
   }
 
   private limiter(bucket: Bucket): RateLimiterAbstract {
-    const id = `${bucket.name}:${bucket.quota}`;
-    let limiter = this.limiters.get(id);
-    if (!limiter) {
-      // The Redis keys do not include the quota: a changed limit applies to the running window.
-      const keyPrefix = `${this.options.keyPrefix ?? 'imgplane:rate'}:${bucket.name}`;
-      const common = { points: bucket.quota, duration: RATE_WINDOW_SECONDS, keyPrefix };
-      const memory = new RateLimiterMemory(common);
-      limiter = this.options.redis
-        ? new RateLimiterRedis({
-            ...common,
-            storeClient: this.options.redis,
-            insuranceLimiter: memory,
-            // Redis down: count in memory at once instead of waiting for a reconnect.
-            rejectIfRedisNotReady: true,
-            // a key already over its limit is refused from memory for the rest of its window,
-            // so a flood from one address does not become a flood of Redis calls
-            inMemoryBlockOnConsumed: bucket.quota + 1,
-            inMemoryBlockDuration: RATE_WINDOW_SECONDS,
-          })
-        : memory;
-      this.limiters.set(id, limiter);
-    }
-    return limiter;
+    // a key already over its limit is refused from memory for the rest of its window, so a flood
+    // from one address does not become a flood of Redis calls
+    return this.counters.get(bucket.name, bucket.quota, { durationSeconds: RATE_WINDOW_SECONDS, blockInMemory: true });
   }
 }
 

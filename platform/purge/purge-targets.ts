@@ -188,6 +188,13 @@ export class PurgeTargets {
     if (!replaced) throw notFound(`no CDN purge target ${id}`);
   }
 
+  /** Deletes a target; RLS makes another organisation's (or, for tenant admins, another tenant's) id unknown. */
+  async delete(claims: Claims, id: string): Promise<void> {
+    requireScope(claims, 'admin');
+    const deleted = await withClaims(this.pool, claims, (client) => client.query('delete from imgplane.cdn_purge_targets where id = $1', [id]));
+    if ((deleted.rowCount ?? 0) === 0) throw notFound(`no CDN purge target ${id}`);
+  }
+
   /** The enabled targets that purge assets of a space: the organisation's and the space's own. */
   async adaptersFor(organizationId: string, spaceId: string | null): Promise<{ id: string; settings: Json; adapter: CdnPurgeAdapter }[]> {
     const rows = await withClaims(this.pool, WORKER, async (client) => {

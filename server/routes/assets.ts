@@ -1,7 +1,5 @@
 /** Upload, new version, read and soft delete of originals: /v1/spaces/{id}/assets and /v1/assets/{id}. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest } from '../../core/errors.ts';
-import { isUuid } from '../../core/uuid.ts';
 import { parseUploadOptions, type AssetService } from '../../platform/assets/asset-service.ts';
 import { withUsableUrls } from '../../platform/assets/private-asset-urls.ts';
 import type { SigningService } from '../../platform/keys/signing-keys.ts';
@@ -12,6 +10,7 @@ import type { UsageRecorder } from '../../platform/usage.ts';
 import type { Limits } from '../../platform/limits/limits.ts';
 import { receiveUpload } from '../uploads/receive.ts';
 import { ASSET, errorResponses, ref } from '../response-schemas.ts';
+import { uuidParams } from '../request-schemas.ts';
 import { baseUrlFor } from '../../platform/base-url.ts';
 
 export interface AssetRouteDeps {
@@ -25,12 +24,12 @@ export interface AssetRouteDeps {
   publicBaseUrl: string | undefined;
 }
 
+/** A UUID route param, already validated by the route's params schema, in lowercase. */
 function uuidParam(request: FastifyRequest, name: string): string {
-  const value = (request.params as Record<string, string>)[name] ?? '';
-  if (!isUuid(value)) throw badRequest(`${name} must be a UUID, got "${value}"`);
-  return value.toLowerCase();
+  return ((request.params as Record<string, string>)[name] ?? '').toLowerCase();
 }
 
+const ASSET_PARAMS = uuidParams('assetId');
 const ASSETS_DOC = { tags: ['assets'], security: [{ apiKey: [] }] };
 const UPLOAD_BODY_DOC = {
   consumes: ['multipart/form-data'],
@@ -68,7 +67,7 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AssetRouteDeps):
     }
   }
 
-  app.post('/v1/spaces/:spaceId/assets', { schema: { ...ASSETS_DOC, ...UPLOAD_BODY_DOC, summary: 'Upload an original', response: STORED_RESPONSES } }, async (request, reply) => {
+  app.post('/v1/spaces/:spaceId/assets', { schema: { ...ASSETS_DOC, ...UPLOAD_BODY_DOC, params: uuidParams('spaceId'), summary: 'Upload an original', response: STORED_RESPONSES } }, async (request, reply) => {
     const claims = await auth.authenticate(request.headers['x-api-key']);
     requireScope(claims, 'image:write');
     const space = await assets.spaceForUpload(claims, uuidParam(request, 'spaceId'));
@@ -84,7 +83,7 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AssetRouteDeps):
     return reply.code(result.created ? 201 : 200).send(await withUsableUrls(signing, claims, result.asset, baseUrl));
   });
 
-  app.put('/v1/assets/:assetId', { schema: { ...ASSETS_DOC, ...UPLOAD_BODY_DOC, summary: 'Upload a new version (older ones stay addressable)', response: STORED_RESPONSES } }, async (request, reply) => {
+  app.put('/v1/assets/:assetId', { schema: { ...ASSETS_DOC, ...UPLOAD_BODY_DOC, params: ASSET_PARAMS, summary: 'Upload a new version (older ones stay addressable)', response: STORED_RESPONSES } }, async (request, reply) => {
     const claims = await auth.authenticate(request.headers['x-api-key']);
     requireScope(claims, 'image:write');
     const assetId = uuidParam(request, 'assetId');
@@ -101,14 +100,14 @@ export function registerAssetRoutes(app: FastifyInstance, deps: AssetRouteDeps):
     return reply.code(result.created ? 201 : 200).send(await withUsableUrls(signing, claims, result.asset, baseUrl));
   });
 
-  app.get('/v1/assets/:assetId', { schema: { ...ASSETS_DOC, summary: 'Read an asset', response: { 200: ref(ASSET), ...errorResponses(400, 401, 403, 404, 429) } } }, async (request) => {
+  app.get('/v1/assets/:assetId', { schema: { ...ASSETS_DOC, params: ASSET_PARAMS, summary: 'Read an asset', response: { 200: ref(ASSET), ...errorResponses(400, 401, 403, 404, 429) } } }, async (request) => {
     const claims = await auth.authenticate(request.headers['x-api-key']);
     requireScope(claims, 'image:read');
     const baseUrl = baseUrlFor(request, publicBaseUrl);
     return withUsableUrls(signing, claims, await assets.view(claims, uuidParam(request, 'assetId'), baseUrl), baseUrl);
   });
 
-  app.delete('/v1/assets/:assetId', { schema: { ...ASSETS_DOC, summary: 'Soft-delete an asset (its URLs answer 404)', response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 429) } } }, async (request, reply) => {
+  app.delete('/v1/assets/:assetId', { schema: { ...ASSETS_DOC, params: ASSET_PARAMS, summary: 'Soft-delete an asset (its URLs answer 404)', response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 429) } } }, async (request, reply) => {
     const claims = await auth.authenticate(request.headers['x-api-key']);
     requireScope(claims, 'image:write');
     const assetId = uuidParam(request, 'assetId');

@@ -2,6 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Platform } from '../../platform/platform.ts';
 import { isDraining } from '../drain.ts';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { unauthorized } from '../../core/errors.ts';
 
 const HEALTH_TAGS = ['health'];
 const READINESS = {
@@ -36,7 +38,20 @@ export function registerHealthRoutes(app: FastifyInstance, platform: Platform): 
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
 
-  app.get('/metrics', { schema: { tags: HEALTH_TAGS, summary: 'Prometheus metrics', response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } } }, async (_request, reply) =>
-    reply.type(platform.metrics.registry.contentType).send(await platform.metrics.registry.metrics()),
-  );
+  // Metrics name routes, tenants' traffic and internals: never open on the public port. They are
+  // here only behind METRICS_TOKEN; otherwise on their own listener (server/main.ts, METRICS_PORT).
+  const token = platform.config.metrics.token;
+  if (token === undefined) return;
+  app.get('/metrics', { schema: { tags: HEALTH_TAGS, summary: 'Prometheus metrics (Authorization: Bearer METRICS_TOKEN)', response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } } } }, async (request, reply) => {
+    if (!bearerMatches(request.headers.authorization, token)) throw unauthorized('GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+    return reply.type(platform.metrics.registry.contentType).send(await platform.metrics.registry.metrics());
+  });
+}
+
+/** Constant-time comparison of a presented bearer token (hashed, so lengths may differ). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = /^Bearer (.+)$/.exec(header ?? '')?.[1];
+  if (presented === undefined) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(presented), digest(token));
 }

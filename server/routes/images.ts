@@ -6,11 +6,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { corsFor, type CorsDecision } from '../../core/cors.ts';
 import { errorResponses } from '../response-schemas.ts';
-import { parseDeliveryPath, type DeliveryPath } from '../../core/delivery-path.ts';
+import { LATEST, parseDeliveryPath, type DeliveryPath } from '../../core/delivery-path.ts';
 import { isImgplaneError, notFound } from '../../core/errors.ts';
-import { ACCEPT_CH, parseOps, planVariant, type VariantPlan } from '../../core/ops/index.ts';
+import { ACCEPT_CH, parseOps, planStandIn, planVariant, type ParsedOps, type VariantPlan } from '../../core/ops/index.ts';
 import { ANONYMOUS, type Claims } from '../../platform/request-context.ts';
-import type { DeliveryCatalog } from '../../platform/delivery/catalog.ts';
+import type { DeliveryCatalog, SpaceContext } from '../../platform/delivery/catalog.ts';
+import type { Resolution } from '../../platform/delivery/resolutions.ts';
 import type { Delivery, VariantService } from '../../platform/delivery/variants.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import type { UsageRecorder } from '../../platform/usage.ts';
@@ -57,47 +58,37 @@ function imageSchema(summary: string) {
 async function serveImage(deps: ImageRouteDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const queryAt = request.url.indexOf('?');
   const pathname = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
-  const path = parseDeliveryPath(pathname);
-  // The grammar is checked before any I/O (presets resolve later, against the space), so garbage
-  // ops cost no lookup.
-  const parsed = parseOps(path.ops);
-
-  // Private URLs are verified before any other work, so a bad signature costs nothing else.
+  // Private URLs are parsed and verified before any other work, every time, so a bad signature
+  // costs nothing else; only then may a remembered resolution spare the rest.
   let claims = ANONYMOUS;
-  let cacheControl = IMMUTABLE;
-  if (path.access === 'priv') {
-    const verified = await deps.signatures.verify(request, pathname, path);
-    claims = verified.claims;
-    cacheControl = `private, max-age=${Math.max(0, verified.secondsLeft)}`;
+  let secondsLeft: number | undefined;
+  let checked: CheckedPath | undefined;
+  if (!pathname.startsWith(PUBLIC_PREFIX)) {
+    checked = checkPath(pathname);
+    if (checked.path.access === 'priv') {
+      const verified = await deps.signatures.verify(request, pathname, checked.path);
+      claims = verified.claims;
+      secondsLeft = Math.max(0, verified.secondsLeft);
+    }
   }
+  // A URL resolved before costs one lookup: no parsing, catalog lookups, planning or hashing.
+  const resolution =
+    deps.catalog.resolutions.get(pathname, claims, request.headers) ??
+    (await resolveImage(deps, request, pathname, checked ?? checkPath(pathname), claims));
+  const { space, asset, plan } = resolution;
+  const cacheControl = cacheControlFor(resolution.path, space.policy, secondsLeft);
 
-  const space = await imageLookup(() => deps.catalog.space(path.org, path.tenant, path.space));
-  const asset = await imageLookup(() => deps.catalog.assetVersion(claims, path.assetId, path.version));
-  // An asset id under another org/tenant/space's path is "not found", never a hint it exists.
-  if (asset.spaceId !== space.spaceId) throw notFound(IMAGE_NOT_FOUND);
-  if (path.access === 'pub' && asset.access !== 'public') throw notFound(IMAGE_NOT_FOUND);
-
-  const accept = request.headers.accept;
-  const plan = planVariant({
-    parsed,
-    presets: space.presets,
-    extension: path.extension,
-    accept,
-    policy: space.policy,
-    source: asset,
-    hints: {
-      dpr: headerText(request.headers['sec-ch-dpr']),
-      width: headerText(request.headers['sec-ch-width']),
-      saveData: headerText(request.headers['save-data']),
-    },
-  });
   // The transform's time budget counts from the request's arrival, not from its turn in the queue.
   // Rate limits and render quotas apply only beyond the memory cache (platform/limits/limits.ts).
   const gate = deps.limits.deliveryGate(
     { organizationId: space.organizationId, apiKeyId: null, clientAddress: request.ip },
-    (headers) => reply.headers(headers),
+    (headers) => {
+      reply.headers(headers); // (not returned: a reply is thenable, awaiting it would wait for the response)
+    },
   );
-  const delivery = await deps.variants.deliver(asset, plan, space.policy, performance.now() - reply.elapsedTime, gate);
+  // fmt_auto: an AVIF too slow to render inline is answered in the next accepted format meanwhile.
+  const receivedAt = performance.now() - reply.elapsedTime;
+  const delivery = await deps.variants.deliverNegotiated(asset, plan, resolution.standIn, space.policy, receivedAt, gate, resolution.variantKey);
 
   deps.metrics.deliveries.inc({ cache: delivery.layer });
   deps.access.record(asset.assetId, delivery.variantKey);
@@ -109,8 +100,85 @@ async function serveImage(deps: ImageRouteDeps, request: FastifyRequest, reply: 
     transform_cpu_ms: Math.round(delivery.transformMs),
   });
   // Tags let a CDN purge every variant of the asset (or its space, organisation) at once.
-  reply.headers(cacheTagHeaders(cacheTagsFor({ organizationId: asset.organizationId, spaceId: asset.spaceId, assetId: asset.assetId })));
-  return sendVariant(reply, request, delivery, cacheControl, plan, corsFor(request.headers.origin, space.policy.cors_allowed_origins));
+  reply.headers(resolution.assetHeaders);
+  const cached = delivery.provisional ? standInCacheControl(space.policy, secondsLeft) : cacheControl;
+  return sendVariant(reply, request, delivery, cached, plan, corsFor(request.headers.origin, space.policy.cors_allowed_origins));
+}
+
+const PUBLIC_PREFIX = '/v1/pub/';
+
+interface CheckedPath {
+  path: DeliveryPath;
+  parsed: ParsedOps;
+}
+
+/**
+ * The path and its ops grammar, checked before any I/O (presets resolve later, against the
+ * space), so garbage costs no lookup.
+ */
+function checkPath(pathname: string): CheckedPath {
+  const path = parseDeliveryPath(pathname);
+  return { path, parsed: parseOps(path.ops) };
+}
+
+/** Looks the URL up in the catalog and plans its variant, then remembers the result. */
+async function resolveImage(
+  deps: ImageRouteDeps,
+  request: FastifyRequest,
+  pathname: string,
+  { path, parsed }: CheckedPath,
+  claims: Claims,
+): Promise<Resolution> {
+  const space = await imageLookup(() => deps.catalog.space(path.org, path.tenant, path.space));
+  const asset = await imageLookup(() => deps.catalog.assetVersion(claims, path.assetId, path.version));
+  // An asset id under another org/tenant/space's path is "not found", never a hint it exists.
+  if (asset.spaceId !== space.spaceId) throw notFound(IMAGE_NOT_FOUND);
+  if (path.access === 'pub' && asset.access !== 'public') throw notFound(IMAGE_NOT_FOUND);
+
+  const planInput = {
+    parsed,
+    presets: space.presets,
+    extension: path.extension,
+    accept: request.headers.accept,
+    policy: space.policy,
+    source: asset,
+    hints: {
+      dpr: headerText(request.headers['sec-ch-dpr']),
+      width: headerText(request.headers['sec-ch-width']),
+      saveData: headerText(request.headers['save-data']),
+    },
+  };
+  const plan = planVariant(planInput);
+  let standIn: { plan: VariantPlan | undefined } | undefined;
+  const resolution: Resolution = {
+    path,
+    space,
+    asset,
+    plan,
+    variantKey: deps.variants.keyFor(asset, plan),
+    standIn: () => (standIn ??= { plan: planStandIn(planInput, plan) }).plan,
+    assetHeaders: cacheTagHeaders(cacheTagsFor({ organizationId: asset.organizationId, spaceId: asset.spaceId, assetId: asset.assetId })),
+  };
+  deps.catalog.resolutions.set(pathname, claims, request.headers, resolution, deps.catalog.lifetimeLeftMs(path, claims));
+  return resolution;
+}
+
+/** A stand-in for an AVIF still rendering is kept briefly, so caches come back for the AVIF. */
+function standInCacheControl(policy: SpaceContext['policy'], secondsLeft: number | undefined): string {
+  const maxAge = policy.avif_stand_in_max_age_seconds;
+  return secondsLeft === undefined ? `public, max-age=${maxAge}` : `private, max-age=${Math.min(secondsLeft, maxAge)}`;
+}
+
+/**
+ * A numbered version never changes: public ones are immutable. `latest` changes with every new
+ * version, so caches keep it for the space's `latest_max_age` only. A signed URL stays private
+ * and is never cached past its expiry.
+ */
+function cacheControlFor(path: DeliveryPath, policy: SpaceContext['policy'], secondsLeft: number | undefined): string {
+  const latest = path.version === LATEST;
+  if (secondsLeft !== undefined) return `private, max-age=${latest ? Math.min(secondsLeft, policy.latest_max_age) : secondsLeft}`;
+  if (!latest) return IMMUTABLE;
+  return `public, max-age=${policy.latest_max_age}, stale-while-revalidate=${policy.latest_stale_while_revalidate}`;
 }
 
 /**

@@ -1,10 +1,11 @@
 /** POST /v1/sign (scope `sign`) and signing-key rotation/revocation (scope `admin`). */
 import type { FastifyInstance } from 'fastify';
-import { badRequest } from '../../core/errors.ts';
+import { badRequest, notFound } from '../../core/errors.ts';
 import { requireScope, type ApiKeyAuthenticator } from '../../platform/keys/api-key-authenticator.ts';
 import type { SigningService } from '../../platform/keys/signing-keys.ts';
 import { baseUrlFor } from '../../platform/base-url.ts';
 import { errorResponses, ref, SIGNED_URLS, SIGNING_KEY } from '../response-schemas.ts';
+import { ROTATE_BODY, SIGN_BODY, SIGNING_KEY_PARAMS } from '../request-schemas.ts';
 
 const SIGNING_DOC = { tags: ['signing'], security: [{ apiKey: [] }] };
 
@@ -17,7 +18,7 @@ export interface SigningRouteDeps {
 const MAX_PATHS = 100;
 
 export function registerSigningRoutes(app: FastifyInstance, { auth, signing, publicBaseUrl }: SigningRouteDeps): void {
-  app.post('/v1/sign', { schema: { ...SIGNING_DOC, summary: 'Sign private image paths (scope sign)', response: { 200: ref(SIGNED_URLS), ...errorResponses(400, 401, 403, 404, 429) } } }, async (request) => {
+  app.post('/v1/sign', { schema: { ...SIGNING_DOC, summary: 'Sign private image paths (scope sign)', body: SIGN_BODY, response: { 200: ref(SIGNED_URLS), ...errorResponses(400, 401, 403, 404, 429) } } }, async (request) => {
     const claims = await auth.authenticate(request.headers['x-api-key']);
     requireScope(claims, 'sign');
     const body = (request.body ?? {}) as { path?: unknown; paths?: unknown; ttlSeconds?: unknown };
@@ -30,7 +31,7 @@ export function registerSigningRoutes(app: FastifyInstance, { auth, signing, pub
     return { urls };
   });
 
-  app.post('/v1/signing-keys/rotate', { schema: { ...SIGNING_DOC, summary: 'Create a new active signing key; the previous one keeps verifying for its grace period (scope admin)', response: { 201: ref(SIGNING_KEY), ...errorResponses(400, 401, 403, 429) } } }, async (request, reply) => {
+  app.post('/v1/signing-keys/rotate', { schema: { ...SIGNING_DOC, summary: 'Create a new active signing key; the previous one keeps verifying for its grace period (scope admin)', body: ROTATE_BODY, response: { 201: ref(SIGNING_KEY), ...errorResponses(400, 401, 403, 404, 429) } } }, async (request, reply) => {
     const claims = await auth.authenticate(request.headers['x-api-key']);
     requireScope(claims, 'admin');
     const body = (request.body ?? {}) as { organizationId?: unknown; tenantId?: unknown };
@@ -40,11 +41,12 @@ export function registerSigningRoutes(app: FastifyInstance, { auth, signing, pub
     return reply.code(201).send(await signing.rotate(claims, organizationId, tenantId));
   });
 
-  app.post('/v1/signing-keys/:kid/revoke', { schema: { ...SIGNING_DOC, summary: 'Revoke a signing key at once (scope admin)', response: { 204: { type: 'null', description: 'Revoked' }, ...errorResponses(401, 403, 404, 429) } } }, async (request, reply) => {
+  app.post('/v1/signing-keys/:kid/revoke', { schema: { ...SIGNING_DOC, summary: 'Revoke a signing key at once (scope admin)', params: SIGNING_KEY_PARAMS, response: { 204: { type: 'null', description: 'Revoked' }, ...errorResponses(400, 401, 403, 404, 429) } } }, async (request, reply) => {
     const claims = await auth.authenticate(request.headers['x-api-key']);
     requireScope(claims, 'admin');
     const { kid } = request.params as { kid: string };
     const revoked = await signing.revoke(claims, kid);
-    return revoked ? reply.code(204).send() : reply.code(404).send({ error: 'not_found', message: `no signing key ${kid}` });
+    if (!revoked) throw notFound(`no signing key ${kid}`);
+    return reply.code(204).send();
   });
 }

@@ -34,8 +34,28 @@ describe.skipIf(!hasChromium)('the demo page in Chromium', () => {
   /** Content type of every image response, by URL. */
   const imageTypes = new Map<string, string>();
   const foreignRequests: string[] = [];
-  /** Evaluates an expression in the page (a string: this file is type-checked without DOM types). */
-  const inPage = <T>(expression: string): Promise<T> => page.evaluate(expression) as Promise<T>;
+  /**
+   * What the test reads of the elements matching `selector`. A function, not a string (the page's
+   * Content-Security-Policy forbids eval); its DOM types are spelled out here because this file is
+   * type-checked without the DOM library.
+   */
+  const elements = (selector: string) =>
+    page.$$eval(selector, (all) =>
+      all.map((node) => {
+        const element = node as unknown as {
+          complete: boolean; naturalWidth: number; currentSrc: string; value: number; dataset: Record<string, string | undefined>;
+        };
+        return {
+          role: element.dataset.role, format: element.dataset.format, assetId: element.dataset.assetId,
+          complete: element.complete, width: element.naturalWidth, src: element.currentSrc, value: element.value,
+        };
+      }),
+    );
+  const one = async (selector: string) => {
+    const [first] = await elements(selector);
+    if (!first) throw new Error(`no element matches ${selector}`);
+    return first;
+  };
 
   beforeAll(async () => {
     let current: DemoSeed | undefined;
@@ -64,7 +84,9 @@ describe.skipIf(!hasChromium)('the demo page in Chromium', () => {
     });
     await page.goto(`${server.baseUrl}/`);
     await page.waitForSelector('body[data-ready="true"]');
-    await page.waitForFunction('[...document.images].every((img) => img.complete)');
+    await page.waitForFunction(() =>
+      [...(globalThis as unknown as { document: { images: Iterable<{ complete: boolean }> } }).document.images].every((img) => img.complete),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -74,9 +96,7 @@ describe.skipIf(!hasChromium)('the demo page in Chromium', () => {
   });
 
   it('loads every image it shows: the sample, one per preset, and the signed private one', async () => {
-    const images = await inPage<{ role: string | undefined; width: number; src: string }[]>(
-      '[...document.images].map((img) => ({ role: img.dataset.role, width: img.naturalWidth, src: img.currentSrc }))',
-    );
+    const images = await elements('img');
     const presetCount = Object.keys((await server.platform.catalog.space(seedSlugs(seed).org, 'website', 'marketing')).presets).length;
     expect(images.filter((img) => img.role === 'preset')).toHaveLength(presetCount);
     expect(images.filter((img) => img.role === 'sample' || img.role === 'private')).toHaveLength(2);
@@ -86,24 +106,35 @@ describe.skipIf(!hasChromium)('the demo page in Chromium', () => {
   });
 
   it('gets AVIF or WebP for fmt_auto, and the 1.5x candidate on a 1.5x screen', async () => {
-    const sample = await inPage<string>('document.querySelector(\'img[data-role="sample"]\').currentSrc');
+    const sample = (await one('img[data-role="sample"]')).src;
     expect(new URL(sample).pathname).toMatch(/\/w_640-dpr_1\.5-fmt_auto\.jpg$/);
     expect(imageTypes.get(sample)).toMatch(/^image\/(avif|webp)$/);
-    const presetSources = await inPage<string[]>('[...document.querySelectorAll(\'img[data-role="preset"]\')].map((img) => img.currentSrc)');
+    const presetSources = (await elements('img[data-role="preset"]')).map((img) => img.src);
     for (const src of presetSources) expect(imageTypes.get(src), src).toMatch(/^image\/(avif|webp)$/);
     // The captions say what was delivered, read back from the server.
-    await page.waitForFunction('[...document.querySelectorAll("img[data-role]")].every((img) => img.dataset.format)');
-    expect(await inPage<string>('document.querySelector(\'img[data-role="sample"]\').dataset.format')).toMatch(/^(avif|webp)$/);
+    await expect.poll(async () => (await elements('img[data-role]')).every((img) => img.format !== undefined), { timeout: 20_000 }).toBe(true);
+    expect((await one('img[data-role="sample"]')).format).toMatch(/^(avif|webp)$/);
   });
 
   it('uploads through the upload box, showing progress, and the new asset is in the space', async () => {
     await page.setInputFiles('#upload-file', path.join(CORPUS_DIR, 'Landscape_3.jpg'));
     await page.waitForSelector('#upload-status[data-asset-id]');
-    const assetId = await inPage<string>('document.querySelector("#upload-status").dataset.assetId');
-    expect(await inPage<number>('document.querySelector("#upload-progress").value')).toBe(100);
+    const assetId = (await one('#upload-status')).assetId;
+    expect((await one('#upload-progress')).value).toBe(100);
     const { rows } = await server.platform.pool.query('select space_id, tags from imgplane.assets where id = $1', [assetId]);
     expect(rows).toEqual([{ space_id: seed.spaceId, tags: ['demo-page'] }]);
-    await page.waitForFunction('(() => { const img = document.querySelector(\'img[data-role="uploaded"]\'); return img !== null && img.complete && img.naturalWidth > 0; })()');
+    await expect.poll(async () => (await elements('img[data-role="uploaded"]')).some((img) => img.complete && img.width > 0), { timeout: 20_000 }).toBe(true);
+  });
+
+  it('links to an API reference that renders every REST operation', async () => {
+    const reference = await context.newPage();
+    try {
+      await reference.goto(`${server.baseUrl}/reference/`);
+      await reference.waitForSelector('.opblock', { timeout: 20_000 });
+      expect((await reference.$$('.opblock')).length).toBeGreaterThan(8);
+    } finally {
+      await reference.close();
+    }
   });
 
   it('fetches nothing from other origins, and leaves a screenshot', async () => {

@@ -120,6 +120,12 @@ describe('imgplane control plane, upload, sign, usage', () => {
       expect(image.status).toBe(200);
       expect(image.headers.get('content-type')).toBe('image/jpeg');
 
+      // A data team's SQL login for this organisation, through issue 17's createAnalystLogin.
+      const analyst = json<{ roleName: string; password: string }>(await cli(key.secret, 'analyst', 'create', '--org', slug));
+      expect(analyst.password.length).toBeGreaterThan(16);
+      expect(json<{ roleName: string }[]>(await cli(key.secret, 'analyst', 'list')).map((row) => row.roleName)).toContain(analyst.roleName);
+      expect(json<{ dropped: boolean }>(await cli(key.secret, 'analyst', 'drop', analyst.roleName)).dropped).toBe(true);
+
       await app.platform.usage.flush();
       const usage = json<{ spaceSlug: string; uploadCount: string }[]>(await cli(key.secret, 'usage', '--org', slug));
       expect(usage.map((row) => [row.spaceSlug, Number(row.uploadCount)])).toEqual([['media', 2]]);

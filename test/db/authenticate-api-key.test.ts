@@ -30,6 +30,7 @@ describe('authenticate_api_key', () => {
         tenant_id: tenant.id,
         scopes: ['image:read', 'image:write', 'sign', 'admin'],
         role: 'imgplane_tenant',
+        expires_at: null,
       },
     ]);
   });

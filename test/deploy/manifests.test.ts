@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { createMetrics } from '../../platform/metrics.ts';
-import { serveMetrics, type MetricsListener } from '../../worker/metrics-listener.ts';
+import { serveMetrics, type MetricsListener } from '../../platform/metrics-listener.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { REPO_ROOT } from '../support/processes.ts';
 
@@ -247,6 +247,22 @@ describe('deploy/k8s', () => {
     }
     const server = containers().find(({ deployment }) => deployment.metadata.name === 'imgplane-server')!.container;
     expect(server.readinessProbe?.httpGet?.path).toBe('/health/ready');
+  });
+
+  it('has Prometheus scrape each pod at its metrics listener', async () => {
+    const configMap = byKind('ConfigMap')[0]!.data!;
+    // Both processes serve /metrics with platform/metrics-listener.ts, reachable from outside the pod.
+    expect(configMap.METRICS_HOST).toBe('0.0.0.0');
+    const listening = { server: Number(configMap.METRICS_PORT), worker: Number(configMap.WORKER_METRICS_PORT) };
+    for (const { deployment, container } of containers()) {
+      const template = (deployment.spec as { template: { metadata: { annotations: Record<string, string> } } }).template;
+      const annotations = template.metadata.annotations;
+      expect(annotations['prometheus.io/scrape'], deployment.metadata.name).toBe('true');
+      expect(Number(annotations['prometheus.io/port']), deployment.metadata.name).toBe(listening[entryOf(container.command)!]);
+      expect(container.ports?.map((port) => port.containerPort)).toContain(Number(annotations['prometheus.io/port']));
+      const response = await fetch(`http://127.0.0.1:${workerMetrics.port}${annotations['prometheus.io/path']}`);
+      expect(response.status).toBe(200);
+    }
   });
 
   it('points the Service, PDB, HPA and Ingress at the server and rolls out without losing capacity', () => {

@@ -73,23 +73,24 @@ describe('effectivePolicy', () => {
 
   it('falls back to the next wider scope when a nearer setting is unset', async () => {
     const web = org.tenants[0];
-    await set({ organizationId: org.id }, 'max_frames', 10);
-    await set({ tenantId: web.id }, 'max_frames', 20);
-    await set({ spaceId: web.spaceId }, 'max_frames', 30);
-    expect(await unset({ spaceId: web.spaceId }, 'max_frames')).toBe(true);
-    expect((await effective(web.spaceId)).max_frames).toBe(20);
-    expect(await unset({ tenantId: web.id }, 'max_frames')).toBe(true);
-    expect((await effective(web.spaceId)).max_frames).toBe(10);
-    expect(await unset({ tenantId: web.id }, 'max_frames')).toBe(false);
+    await set({ organizationId: org.id }, 'quality_avif', 10);
+    await set({ tenantId: web.id }, 'quality_avif', 20);
+    await set({ spaceId: web.spaceId }, 'quality_avif', 30);
+    expect(await unset({ spaceId: web.spaceId }, 'quality_avif')).toBe(true);
+    expect((await effective(web.spaceId)).quality_avif).toBe(20);
+    expect(await unset({ tenantId: web.id }, 'quality_avif')).toBe(true);
+    expect((await effective(web.spaceId)).quality_avif).toBe(10);
+    expect(await unset({ tenantId: web.id }, 'quality_avif')).toBe(false);
   });
 
   it('returns to the platform default below a scope that stores null, whatever wider scopes set', async () => {
     const web = org.tenants[0];
-    await set({ organizationId: org.id }, 'allow_svg', true);
-    const masked = await set({ tenantId: web.id }, 'allow_svg', null);
-    expect(masked).toEqual({ setPolicy: { policy: { key: 'allow_svg', value: null, organizationId: org.id, tenantId: web.id, spaceId: null } } });
-    expect((await effective(web.spaceId)).allow_svg).toBe(false);
-    expect((await effective(org.tenants[1].spaceId)).allow_svg).toBe(true);
+    // a preference: a limit's JSON null lifts nothing (test/db/policy-resolution.test.ts)
+    await set({ organizationId: org.id }, 'default_access', 'private');
+    const masked = await set({ tenantId: web.id }, 'default_access', null);
+    expect(masked).toEqual({ setPolicy: { policy: { key: 'default_access', value: null, organizationId: org.id, tenantId: web.id, spaceId: null } } });
+    expect((await effective(web.spaceId)).default_access).toBe('public');
+    expect((await effective(org.tenants[1].spaceId)).default_access).toBe('private');
   });
 });
 

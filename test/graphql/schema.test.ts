@@ -52,7 +52,7 @@ describe('the GraphQL schema', () => {
     const secretNames = everyName(schema).filter((name) => /secret_?hash|secret_?ciphertext/i.test(name));
     expect(secretNames).toEqual([]);
     // not vacuous: the key types are there, with their other columns
-    for (const [type, field] of [['ApiKey', 'keyId'], ['SigningKey', 'kid']] as const) {
+    for (const [type, field] of [['ApiKey', 'keyId'], ['SigningKey', 'kid'], ['WebhookEndpoint', 'url'], ['CdnPurgeTarget', 'provider']] as const) {
       const keyType = schema.getType(type);
       expect(isObjectType(keyType) && Object.keys(keyType.getFields())).toContain(field);
     }
@@ -73,11 +73,26 @@ describe('the GraphQL schema', () => {
         'softDeleteAsset',
         'setPolicy',
         'unsetPolicy',
+        // the platform operator's defaults and maxima (RLS and grants: imgplane_admin only)
+        'updatePolicyKey',
+        'updatePolicyKeyByKey',
         'createApiKey',
         'revokeApiKey',
         'rotateSigningKey',
         'revokeSigningKey',
         'signUrl',
+        'createAnalystLogin',
+        'dropAnalystLogin',
+        // webhooks, CDN purge targets and the invalidation API (graphql/mutations/events.ts)
+        'createWebhookEndpoint',
+        'updateWebhookEndpoint',
+        'deleteWebhookEndpoint',
+        'replayWebhookDelivery',
+        'createCdnPurgeTarget',
+        'setCdnPurgeTargetCredentials',
+        'deleteCdnPurgeTarget',
+        'purgeAsset',
+        'purgeSpace',
       ].sort(),
     );
   });

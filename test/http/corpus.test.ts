@@ -211,7 +211,9 @@ describe('corpus through the HTTP API', () => {
 
   it('rasterises SVG where the space policy allows it', async () => {
     const tenant = org.tenants[1];
-    await setPolicy(server.platform, { organizationId: org.id, tenantId: tenant.id, spaceId: tenant.spaceId }, 'allow_svg', true);
+    // allow_svg is a limit: only the organisation may turn it on (its other tenant keeps it off)
+    await setPolicy(server.platform, { organizationId: org.id }, 'allow_svg', true);
+    await setPolicy(server.platform, { organizationId: org.id, tenantId: org.tenants[0].id }, 'allow_svg', false);
     for (const name of ['circle.svg', 'struct-image-04-t.svg']) {
       const uploaded = await uploadCorpusFile(name, tenant);
       expect(uploaded.status, uploaded.body.message).toBe(201);

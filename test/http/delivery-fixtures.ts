@@ -72,6 +72,11 @@ export async function quadrantPicture(width: number, height: number, format: 'pn
   return sharp(composed).removeAlpha().toFormat(format).toBuffer();
 }
 
+/** A 1x50000 grey strip: tiny on disk, accepted by the default policy, huge once enlarged (`up`). */
+export async function tallStrip(): Promise<Buffer> {
+  return sharp({ create: { width: 1, height: 50_000, channels: 3, background: '#808080' } }).png().toBuffer();
+}
+
 /** A flat picture with an optional alpha channel (distinct colours give distinct bytes). */
 export async function flatPicture(
   width: number,

@@ -172,4 +172,21 @@ describe('CDN purge and the invalidation API', () => {
     expect(audit).toEqual([{ action: 'asset.purge', actor_type: 'api_key' }]);
     await vi.waitFor(() => expect(receiver.requests.filter((request) => request.path === '/cdn' && JSON.parse(request.body).tags.includes(`imgp-asset-${assetId}`)).length).toBeGreaterThan(0), { timeout: 10_000, interval: 50 });
   });
+
+  it('purges a whole space with POST /v1/spaces/{id}/purge: its variants, then the CDN by the space tag', async () => {
+    const tenant = org.tenants[0];
+    const assetId = await uploadAsset();
+    const variantPath = `/v1/pub/${org.slug}/${tenant.slug}/${tenant.spaceSlug}/img/${assetId}/v1/w_20.jpg`;
+    expect((await fetch(`${app.baseUrl}${variantPath}`)).status).toBe(200);
+    await vi.waitFor(async () => expect((await app.platform.pool.query('select 1 from imgplane.derived_assets where asset_id = $1', [assetId])).rowCount).toBe(1), { timeout: 10_000, interval: 50 });
+    const purge = (spaceId: string, key: string) => fetch(`${app.baseUrl}/v1/spaces/${spaceId}/purge`, { method: 'POST', headers: { 'x-api-key': key } });
+    expect((await purge('nope', tenant.key)).status).toBe(400);
+    expect((await purge(tenant.spaceId, org.tenants[1].key)).status).toBe(404);
+    const response = await purge(tenant.spaceId, tenant.key);
+    expect(response.status).toBe(202);
+    expect(((await response.json()) as { variants: number }).variants).toBeGreaterThanOrEqual(1);
+    // the memory cache no longer answers: the next request renders again
+    expect((await fetch(`${app.baseUrl}${variantPath}`)).headers.get('x-cache')).not.toBe('hit-memory');
+    await vi.waitFor(() => expect(receiver.requests.some((request) => request.path === '/cdn' && JSON.parse(request.body).tags.includes(`imgp-space-${tenant.spaceId}`))).toBe(true), { timeout: 10_000, interval: 50 });
+  });
 });

@@ -70,20 +70,22 @@ describe('anonymous misses', () => {
   });
 
   it('counts each client address on its own, and all of them against the organisation', async () => {
-    const { picture } = await organizationWith({ rate_anonymous_per_minute: 2, rate_organization_per_minute: 3 });
+    // the organisation's budget of 5: its upload, then every counted request (refused ones included)
+    const { picture } = await organizationWith({ rate_anonymous_per_minute: 2, rate_organization_per_minute: 5 });
     const statuses = [];
     for (const [address, width] of [['198.51.100.1', 31], ['198.51.100.1', 32], ['198.51.100.1', 33], ['198.51.100.2', 34], ['198.51.100.3', 35]] as const) {
       statuses.push((await fetch(imageUrl(picture, `w_${width}.jpg`), from(address))).status);
     }
-    // .1: two admitted, the third over its own limit; .2: admitted (the org's third); .3: over the org's limit
+    // .1: two admitted, the third over its own limit; .2: admitted (the org's fifth); .3: over the org's limit
     expect(statuses).toEqual([200, 200, 429, 200, 429]);
     const orgRefusal = await fetch(imageUrl(picture, 'w_36.jpg'), from('198.51.100.4'));
     expect(((await orgRefusal.json()) as { detail: { limit: string } }).detail.limit).toBe('rate_organization_per_minute');
   });
 
   it('does not let one organisation exhaust another one', async () => {
-    const noisy = await organizationWith({ rate_organization_per_minute: 1 });
-    const quiet = await organizationWith({ rate_organization_per_minute: 1 });
+    // two each: the upload and one miss
+    const noisy = await organizationWith({ rate_organization_per_minute: 2 });
+    const quiet = await organizationWith({ rate_organization_per_minute: 2 });
     expect((await fetch(imageUrl(noisy.picture, 'w_41.jpg'))).status).toBe(200);
     expect((await fetch(imageUrl(noisy.picture, 'w_42.jpg'))).status).toBe(429);
     expect((await fetch(imageUrl(quiet.picture, 'w_41.jpg'))).status).toBe(200);

@@ -287,7 +287,7 @@ describe('shared signing vectors (test/vectors/signing.json) through the server'
       createOrganization(server.platform, `${acme.org.slug}-evil`),
     ]);
     // The vectors' active organisation key takes the place of the one createOrganization made.
-    await server.platform.pool.query(`update imgplane.signing_keys set status = 'revoked' where organization_id = $1`, [acme.org.id]);
+    await server.platform.pool.query(`update imgplane.signing_keys set status = 'revoked', revoked_at = now() where organization_id = $1`, [acme.org.id]);
     for (const record of new Set(vectors.flatMap((vector) => (vector.key ? [JSON.stringify(vector.key)] : [])))) {
       const key = JSON.parse(record) as SigningKeyRecord;
       const kid = `vec${kidByRecord.size}_${randomBytes(6).toString('hex')}`;

@@ -9,12 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetView } from '../../platform/assets/asset-service.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { createOrganization, setPolicy, type TestOrganization, type TestTenant } from '../support/tenancy.ts';
-import { expectError, flatPicture, imageUrl, uploadAsset, type ImageAddress } from './delivery-fixtures.ts';
-
-/** A 1x50000 grey strip: tiny on disk, accepted by the default policy, huge once enlarged. */
-export async function tallStrip(): Promise<Buffer> {
-  return sharp({ create: { width: 1, height: 50_000, channels: 3, background: '#808080' } }).png().toBuffer();
-}
+import { expectError, flatPicture, imageUrl, tallStrip, uploadAsset, type ImageAddress } from './delivery-fixtures.ts';
 
 let server: TestApp;
 let org: TestOrganization;

@@ -286,7 +286,9 @@ describe('upload limits from the space policy', () => {
     const refused = await expectError(await upload(server.baseUrl, tenant.key, tenant.spaceId, svg, { filename: 'circle.svg', contentType: 'image/svg+xml' }), 415);
     expect(refused.message.toLowerCase()).toContain('svg');
 
-    await setPolicy(server.platform, { organizationId: policyOrg.id, tenantId: tenant.id, spaceId: tenant.spaceId }, 'allow_svg', true);
+    // allow_svg is a limit: only the organisation may turn it on (its other tenant keeps it off)
+    await setPolicy(server.platform, { organizationId: policyOrg.id }, 'allow_svg', true);
+    await setPolicy(server.platform, { organizationId: policyOrg.id, tenantId: policyOrg.tenants[0].id }, 'allow_svg', false);
     const accepted = await uploadAsset(server.baseUrl, tenant, svg, { filename: 'circle.svg', contentType: 'image/svg+xml' });
     expect(accepted.format).toBe('svg');
     const raster = await fetch(imageUrl({ baseUrl: server.baseUrl, org: policyOrg, tenant, asset: accepted }, 'w_50.png'));

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flatPicture, imageUrl, uploadAsset } from '../http/delivery-fixtures.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { METRICS_AUTH, startTestApp, type TestApp } from '../support/app.ts';
 import { createOrganization, type TestOrganization } from '../support/tenancy.ts';
 
 let app: TestApp;
@@ -22,7 +22,7 @@ afterAll(async () => {
 
 /** The value of one sample of /metrics, e.g. `imgplane_cache_entries{layer="memory"}`; undefined when absent. */
 async function sample(selector: string): Promise<number | undefined> {
-  const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+  const text = await (await fetch(`${app.baseUrl}/metrics`, { headers: METRICS_AUTH })).text();
   const line = text.split('\n').find((candidate) => candidate.startsWith(`${selector} `));
   return line === undefined ? undefined : Number(line.slice(selector.length + 1));
 }

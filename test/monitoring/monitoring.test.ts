@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { METRICS_AUTH, startTestApp, type TestApp } from '../support/app.ts';
 import { REPO_ROOT } from '../support/processes.ts';
 import { metricNamesIn } from './promql.ts';
 
@@ -30,7 +30,7 @@ let dashboard: Dashboard;
 
 beforeAll(async () => {
   app = await startTestApp();
-  const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+  const text = await (await fetch(`${app.baseUrl}/metrics`, { headers: METRICS_AUTH })).text();
   exported = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((match) => [match[1]!, match[2]!]));
   rules = parse(await readFile(path.join(MONITORING, 'prometheus-alerts.yml'), 'utf8')) as RuleFile;
   dashboard = JSON.parse(await readFile(path.join(MONITORING, 'grafana-dashboard.json'), 'utf8')) as Dashboard;

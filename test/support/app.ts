@@ -31,6 +31,10 @@ export interface TestAppOptions extends PlatformOverrides {
   extensions?: readonly AppExtension[];
 }
 
+export const TEST_METRICS_TOKEN = 'test-metrics-token';
+/** Headers that GET /metrics of a test app needs. */
+export const METRICS_AUTH = { authorization: `Bearer ${TEST_METRICS_TOKEN}` } as const;
+
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'imgplane-app-'));
   const base = loadConfig({ NODE_ENV: 'test', IMGPLANE_DATA_DIR: dataDir });
@@ -43,6 +47,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     seedDemo: false,
     authCacheTtlMs: 1_000,
+    // /metrics is served on the app's port only behind a token (server/routes/health.ts).
+    metrics: { port: undefined, host: '127.0.0.1', token: TEST_METRICS_TOKEN },
     ...options.config,
   };
   const platform = await createPlatform(config, { usageFlushMs: 60_000, ...options });

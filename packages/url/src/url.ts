@@ -28,8 +28,8 @@ export interface ImageRef {
   tenant: string;
   space: string;
   assetId: string;
-  /** Default 1. */
-  version?: number;
+  /** Default 1. `latest`: whichever version is current when the URL is fetched (cached briefly, not immutable). */
+  version?: number | 'latest';
 }
 
 /**
@@ -41,9 +41,9 @@ export function opsSegment(ops: ImageOps = {}): string {
   return text === '' ? ORIGINAL_CANONICAL : formatOps(parseOps(text));
 }
 
-/** `/v1/{access}/{org}/{tenant}/{space}/img/{assetId}/v{version}/{ops}.{extension}` */
+/** `/v1/{access}/{org}/{tenant}/{space}/img/{assetId}/{v{version}|latest}/{ops}.{extension}` */
 export function imagePath(ref: ImageRef, ops?: ImageOps, extension: ImageExtension = 'jpg'): string {
-  const path = `/v1/${ref.access ?? 'pub'}/${ref.org}/${ref.tenant}/${ref.space}/img/${ref.assetId}/v${ref.version ?? 1}/${opsSegment(ops)}.${extension}`;
+  const path = `/v1/${ref.access ?? 'pub'}/${ref.org}/${ref.tenant}/${ref.space}/img/${ref.assetId}/${ref.version === 'latest' ? 'latest' : `v${ref.version ?? 1}`}/${opsSegment(ops)}.${extension}`;
   parseDeliveryPath(path);
   return path;
 }

@@ -1,0 +1,63 @@
+/**
+ * The shape of every hit scenario: one variant, already in the layer under test, asked for by
+ * 32 connections, against the bare reference answering the same bytes.
+ */
+import { expectLayer } from './expect-layer.ts';
+import { alternate, errorsCheck, p99, ratioCheck, referenceHeadroomNote, type Check, type Scenario } from './scenario.ts';
+import { hitPath, type ServerKind } from './servers.ts';
+
+export const HIT_CONNECTIONS = 32;
+
+export interface HitScenarioSpec {
+  name: string;
+  title: string;
+  /** The imgplane configuration whose hits land in `layer`. */
+  kind: ServerKind;
+  layer: 'hit-memory' | 'hit-redis' | 'hit-storage';
+  /** Throughput target as a share of the reference. */
+  minimum: number;
+  /** Also held to p99 ≤ this many times the reference's p99. */
+  p99Factor?: number;
+  /** Peers measured alongside (rows without a target). */
+  peers?: readonly ServerKind[];
+}
+
+export function hitScenario(spec: HitScenarioSpec): Scenario {
+  return {
+    name: spec.name,
+    title: spec.title,
+    async run(ctx) {
+      if (!ctx.servers.available(spec.kind)) {
+        return { setup: 'skipped', measurements: [], checks: [], notes: [`skipped: ${spec.kind} needs Redis and none answers here`] };
+      }
+      const imgplane = await ctx.servers.get(spec.kind);
+      const reference = await ctx.servers.get('reference');
+      const peers = await Promise.all((spec.peers ?? []).map((kind) => ctx.servers.get(kind)));
+      await expectLayer(imgplane, hitPath(imgplane), spec.layer);
+      const servers = [reference, ...peers, imgplane];
+      const runs = await alternate(
+        ctx.settings.rounds,
+        Object.fromEntries(servers.map((server) => [server.label, () => ctx.load(server, { kind: 'fixed', path: hitPath(server) }, HIT_CONNECTIONS)])),
+      );
+      const ours = runs[imgplane.label]!;
+      const bare = runs[reference.label]!;
+      const checks: Check[] = [ratioCheck(`${spec.title} ≥ ${spec.minimum.toFixed(2)}× reference`, spec.minimum, ours, bare)];
+      if (spec.p99Factor !== undefined) {
+        const factor = p99(ours) / p99(bare);
+        checks.push({
+          target: `${spec.title} p99 ≤ ${spec.p99Factor}× reference p99`,
+          measured: `${p99(ours).toFixed(1)} ms = ${factor.toFixed(2)}×`,
+          verdict: checks[0]!.verdict === 'INVALID' ? 'INVALID' : factor <= spec.p99Factor ? 'PASS' : 'FALL SHORT',
+        });
+      }
+      checks.push(errorsCheck(spec.title, ours));
+      const headroom = referenceHeadroomNote(ours, bare);
+      return {
+        setup: `${HIT_CONNECTIONS} connections, ${hitPath(imgplane).split('/').pop()} (answered from ${spec.layer}), ${ctx.settings.rounds} × ${ctx.settings.seconds} s per server`,
+        measurements: servers.map((server) => ({ server: server.label, runs: runs[server.label] })),
+        checks,
+        notes: headroom ? [headroom] : [],
+      };
+    },
+  };
+}

@@ -10,6 +10,7 @@
  *   BENCH_SECONDS      seconds of load per server and round (default 10; 1–2 for a smoke run)
  *   BENCH_ROUNDS       rounds per scenario (default 3)
  *   BENCH_WRK_THREADS  wrk threads (default 1: the other core is left to the server under test)
+ *   BENCH_WARMUP_SECONDS  unmeasured load on each server before a hit scenario (default 3; 0: none)
  *   BENCH_WRK          the wrk binary (default `wrk` on PATH)
  *   BENCH_RATE_LIMITS  `on`: imgplane with its rate limits enforced (default off); run `hit` both
  *                      ways to check memory hits do not pay for limits (target: on >= 0.95 x off)
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     seconds: positiveInteger('BENCH_SECONDS', 10),
     rounds: positiveInteger('BENCH_ROUNDS', 3),
     threads: positiveInteger('BENCH_WRK_THREADS', 1),
+    warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 3),
   };
   const startedAt = new Date();
   const loadAtStart = loadavg();
@@ -94,6 +96,11 @@ async function main(): Promise<void> {
         load: async (server, pattern, connections) => {
           await servers.settle();
           return runLoad({ port: server.port, pattern, connections, seconds: settings.seconds, threads: settings.threads });
+        },
+        warm: async (server, pattern, connections) => {
+          if (settings.warmupSeconds <= 0) return;
+          await servers.settle();
+          await runLoad({ port: server.port, pattern, connections, seconds: settings.warmupSeconds, threads: settings.threads });
         },
         log: (message) => console.log(`  ${message}`),
       };

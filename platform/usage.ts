@@ -23,6 +23,8 @@ export interface UsageCounts {
 
 type UsageKey = UsageScope & { day: string };
 
+const DAY_MS = 86_400_000;
+
 const zero = (): UsageCounts => ({
   request_count: 0,
   bandwidth_bytes: 0,
@@ -57,10 +59,21 @@ export class UsageRecorder {
     );
   }
 
+  /** The UTC day of the last record and when it ends: formatting a date on every hit costs. */
+  private day = { name: '', startsAt: 0, endsAt: 0 };
+
   record(scope: UsageScope, counts: Partial<UsageCounts>): void {
-    const day = this.now().toISOString().slice(0, 10);
+    const day = this.dayOf(this.now().getTime());
     const key = { day, organizationId: scope.organizationId, tenantId: scope.tenantId, spaceId: scope.spaceId };
     this.counters.add(`${day}|${scope.organizationId}|${scope.tenantId}|${scope.spaceId}`, key, counts);
+  }
+
+  private dayOf(ms: number): string {
+    if (ms < this.day.startsAt || ms >= this.day.endsAt) {
+      const startsAt = ms - (ms % DAY_MS);
+      this.day = { name: new Date(startsAt).toISOString().slice(0, 10), startsAt, endsAt: startsAt + DAY_MS };
+    }
+    return this.day.name;
   }
 
   flush(): Promise<void> {

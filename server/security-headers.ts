@@ -1,27 +1,48 @@
 /**
- * Security headers on every response (@fastify/helmet): nosniff, Referrer-Policy no-referrer,
+ * Security headers on every response (helmet): nosniff, Referrer-Policy no-referrer,
  * frame and opener isolation, and a Content-Security-Policy. HTML pages (the demo page, Ruru, the
  * API reference) get helmet's self-only policy; every other response (JSON, images, metrics) the
  * strictest one, since nothing in it should ever run or load anything.
  * Cross-Origin-Resource-Policy stays `cross-origin`: image URLs exist to be embedded by other sites.
  */
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
 
 export const NON_HTML_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
-  await app.register(helmet, {
-    global: true,
+  const headers = helmetHeaders({
     crossOriginResourcePolicy: { policy: 'cross-origin' },
     contentSecurityPolicy: {
       // Plain-HTTP development (`npm start` on localhost) must not be upgraded to HTTPS.
       directives: { upgradeInsecureRequests: null },
     },
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
     const type = String(reply.getHeader('content-type') ?? '');
     if (!type.startsWith('text/html')) reply.header('content-security-policy', NON_HTML_CSP);
-    return payload;
+    done(null, payload);
   });
+}
+
+/**
+ * The headers helmet sets with these options, computed once at startup: they depend on nothing
+ * in the request, and building helmet's middleware chain per request (as @fastify/helmet's global
+ * mode does) cost an eighth of a memory-cache hit's CPU.
+ */
+function helmetHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error;
+  });
+  return headers;
 }

@@ -35,6 +35,8 @@ export function hitScenario(spec: HitScenarioSpec): Scenario {
       const peers = await Promise.all((spec.peers ?? []).map((kind) => ctx.servers.get(kind)));
       await expectLayer(imgplane, hitPath(imgplane), spec.layer);
       const servers = [reference, ...peers, imgplane];
+      // ipx renders every request: warming it would only queue renders.
+      for (const server of [reference, imgplane]) await ctx.warm(server, { kind: 'fixed', path: hitPath(server) }, HIT_CONNECTIONS);
       const runs = await alternate(
         ctx.settings.rounds,
         Object.fromEntries(servers.map((server) => [server.label, () => ctx.load(server, { kind: 'fixed', path: hitPath(server) }, HIT_CONNECTIONS)])),

@@ -14,12 +14,16 @@ export interface BenchSettings {
   rounds: number;
   /** wrk threads (BENCH_WRK_THREADS). */
   threads: number;
+  /** Seconds of unmeasured load before a hit scenario, so JIT warm-up is not measured (BENCH_WARMUP_SECONDS). */
+  warmupSeconds: number;
 }
 
 export interface BenchContext {
   settings: BenchSettings;
   servers: Servers;
   load(server: RunningServer, pattern: LoadPattern, connections: number): Promise<LoadResult>;
+  /** The same load for `warmupSeconds`, not recorded (nothing when it is 0). */
+  warm(server: RunningServer, pattern: LoadPattern, connections: number): Promise<void>;
   /** Offsets for `unique` and `mixed` patterns (widths imgplane has not rendered yet). */
   widths: FreshWidths;
   /** Names of the scenarios that ran before this one in this invocation. */

@@ -10,6 +10,7 @@ import storageHit from './storage-hit.ts';
 import miss from './miss.ts';
 import stampede from './stampede.ts';
 import mixed from './mixed.ts';
+import avifFirst from './avif-first.ts';
 import rss from './rss.ts';
 
-export const SCENARIOS: readonly Scenario[] = [hit, redisHit, storageHit, miss, stampede, mixed, rss];
+export const SCENARIOS: readonly Scenario[] = [hit, redisHit, storageHit, miss, stampede, mixed, avifFirst, rss];

@@ -11,6 +11,7 @@ interface VariantRef {
   variantKey: string;
 }
 
+// Exported so bench/db/hot-queries.ts explains this very statement.
 export const FLUSH_ACCESS = `
   with locked as (
     select d.id, u.hits

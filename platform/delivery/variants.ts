@@ -21,6 +21,7 @@ import type { EncoderSettings, TransformLimits, TransformResult } from '../../co
 import type { EffectivePolicy, OutputFormat } from '../../core/policy.ts';
 import { StorageNotFoundError, type ObjectStore } from '../../core/storage/types.ts';
 import type { Metrics } from '../metrics.ts';
+import { variantCacheKey } from './cache-key.ts';
 import type { AssetVersion } from './catalog.ts';
 import type { OriginalSource } from './originals.ts';
 
@@ -149,6 +150,8 @@ export class VariantService {
    * `avif_first_response_budget_ms` is answered with `standIn()` (the next format the client
    * takes) marked provisional, while the AVIF renders in the background: once per process (single
    * flight) and once across instances (the keyed lock, then the registry). Later requests find it.
+   * Any plan may come this way: `standIn` answers undefined unless fmt_auto chose the format, so an
+   * explicit `.avif` or `fmt_avif` renders inline.
    */
   async deliverNegotiated(
     asset: AssetVersion,
@@ -156,12 +159,16 @@ export class VariantService {
     standIn: () => VariantPlan | undefined,
     policy: EffectivePolicy,
     receivedAt = performance.now(),
-    gate?: DeliveryGate,
+    /** The request's gate, or what makes it: a memory hit then never builds one. */
+    gateSource?: DeliveryGate | (() => DeliveryGate),
     /** The plan's variant key when the caller has it already (a remembered resolution). */
     key = this.keyFor(asset, plan),
   ): Promise<Delivery> {
     const cacheKey = organizationScoped(asset, key);
-    if (plan.ops.format !== 'avif' || this.fromMemory(cacheKey) || isPassThrough(asset, plan.ops)) {
+    const hit = this.fromMemory(cacheKey);
+    if (hit) return { variantKey: key, variant: hit, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
+    const gate = typeof gateSource === 'function' ? gateSource() : gateSource;
+    if (plan.ops.format !== 'avif' || isPassThrough(asset, plan.ops)) {
       return this.deliverKeyed(asset, plan, key, policy, receivedAt, gate);
     }
     // Over a limit is the same 400 as when rendering inline; within it, is it quick enough?
@@ -393,7 +400,7 @@ function alreadyAdmitted(gate: DeliveryGate): DeliveryGate {
  * and ops, so unscoped, a hit would tell one organisation which bytes (and sizes) another views.
  */
 function organizationScoped(asset: AssetVersion, key: string): string {
-  return `${asset.organizationId}:${key}`;
+  return variantCacheKey(asset.organizationId, key);
 }
 
 function encoderSettings(policy: EffectivePolicy): EncoderSettings {

@@ -10,6 +10,7 @@ import type { MemoryVariantCache } from '../../core/cache/memory.ts';
 import type { SharedVariantCache } from '../../core/cache/types.ts';
 import { notFound } from '../../core/errors.ts';
 import type { ObjectStore } from '../../core/storage/types.ts';
+import { variantCacheKey } from '../delivery/cache-key.ts';
 import { INVALIDATION_CHANNEL } from '../invalidation.ts';
 import { requireScope } from '../keys/api-key-authenticator.ts';
 import { withClaims, type Claims } from '../request-context.ts';
@@ -32,12 +33,13 @@ export interface PurgeOutcome {
 
 interface RegisteredVariant {
   id: string;
+  organization_id: string;
   variant_key: string;
   storage_key: string;
 }
 
-/** Keys per NOTIFY: 64-character keys in JSON stay well below PostgreSQL's 8000-byte payload. */
-const KEYS_PER_NOTIFY = 100;
+/** Keys per NOTIFY: 101-character cache keys in JSON stay well below PostgreSQL's 8000-byte payload. */
+const KEYS_PER_NOTIFY = 60;
 
 export interface CachePurgeDeps {
   pool: pg.Pool;
@@ -63,13 +65,14 @@ export class CachePurge {
       const recorded = await client.query<{ ok: boolean }>(`select imgplane.purge_${kind}($1, $2) as ok`, [id, options.includeStorage]);
       if (recorded.rows[0]?.ok !== true) return undefined;
       const registered = await client.query<RegisteredVariant>(
-        `select id, variant_key, storage_key from imgplane.derived_assets where ${kind === 'asset' ? 'asset_id' : 'space_id'} = $1`,
+        `select id, organization_id, variant_key, storage_key from imgplane.derived_assets where ${kind === 'asset' ? 'asset_id' : 'space_id'} = $1`,
         [id],
       );
       return registered.rows;
     });
     if (variants === undefined) throw notFound(`no ${kind} ${id}`);
-    const keys = [...new Set(variants.map((variant) => variant.variant_key.trim()))];
+    // The caches hold variants under organisation-scoped keys (platform/delivery/cache-key.ts).
+    const keys = [...new Set(variants.map((variant) => variantCacheKey(variant.organization_id, variant.variant_key.trim())))];
     // Bottom layer first, so an upper layer is never refilled from a lower one being purged.
     const storageDeleted = options.includeStorage ? await this.deleteStored(claims, variants) : 0;
     const sharedCacheCleared = this.deps.shared ? await this.deps.shared.delete(keys) : true;

@@ -79,13 +79,12 @@ async function serveImage(deps: ImageRouteDeps, request: FastifyRequest, reply: 
   const cacheControl = cacheControlFor(resolution.path, space.policy, secondsLeft);
 
   // The transform's time budget counts from the request's arrival, not from its turn in the queue.
-  // Rate limits and render quotas apply only beyond the memory cache (platform/limits/limits.ts).
-  const gate = deps.limits.deliveryGate(
-    { organizationId: space.organizationId, apiKeyId: null, clientAddress: request.ip },
-    (headers) => {
+  // Rate limits and render quotas apply only beyond the memory cache (platform/limits/limits.ts),
+  // so the gate is built only past it.
+  const gate = () =>
+    deps.limits.deliveryGate({ organizationId: space.organizationId, apiKeyId: null, clientAddress: request.ip }, (headers) => {
       reply.headers(headers); // (not returned: a reply is thenable, awaiting it would wait for the response)
-    },
-  );
+    });
   // fmt_auto: an AVIF too slow to render inline is answered in the next accepted format meanwhile.
   const receivedAt = performance.now() - reply.elapsedTime;
   const delivery = await deps.variants.deliverNegotiated(asset, plan, resolution.standIn, space.policy, receivedAt, gate, resolution.variantKey);

@@ -5,6 +5,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { variantCacheKey } from '../../platform/delivery/cache-key.ts';
 import { verifyWebhookSignature } from '../../platform/events/webhook-signature.ts';
 import { WebhookEndpointAdmin } from '../../platform/events/webhook-endpoints.ts';
 import { withClaims, type Claims } from '../../platform/request-context.ts';
@@ -148,7 +149,9 @@ describe('CDN purge and the invalidation API', () => {
       `select imgplane.register_variant($1, 1, $2, 'w_16', 'jpeg', $3, $4, $5, $6, 16, 12, 1)`,
       [assetId, variantKey, app.platform.storage.provider, storageKey, bytes.length, 'cd'.repeat(32)],
     );
-    app.platform.memory.set(variantKey, { body: bytes, contentType: 'image/jpeg', etag: '"x"' });
+    // under the organisation-scoped key the image route uses
+    const cacheKey = variantCacheKey(org.id, variantKey);
+    app.platform.memory.set(cacheKey, { body: bytes, contentType: 'image/jpeg', etag: '"x"' });
 
     const purge = (id: string, key: string, body?: unknown) =>
       fetch(`${app.baseUrl}/v1/assets/${id}/purge`, {
@@ -161,7 +164,7 @@ describe('CDN purge and the invalidation API', () => {
     const response = await purge(assetId, tenant.key, { storage: true });
     expect(response.status).toBe(202);
     expect(await response.json()).toMatchObject({ variants: 1, storageDeleted: 1, cdn: 'queued' });
-    expect(app.platform.memory.get(variantKey)).toBeUndefined();
+    expect(app.platform.memory.get(cacheKey)).toBeUndefined();
     expect(await app.platform.storage.exists(storageKey)).toBe(false);
     const registered = await app.platform.pool.query('select 1 from imgplane.derived_assets where asset_id = $1', [assetId]);
     expect(registered.rowCount).toBe(0);

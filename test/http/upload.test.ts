@@ -17,13 +17,18 @@ import { expectError, flatPicture, imageUrl, listFiles, uploadAsset } from './de
 
 // Uploads stream to os.tmpdir()/imgplane-uploads. A private TMPDIR for this file (set before the
 // server modules load) lets the aborted-upload test see exactly this server's temp files.
-await vi.hoisted(async () => {
+const PRIVATE_TMPDIR = await vi.hoisted(async () => {
   const { mkdtempSync } = await import('node:fs');
   const { join } = await import('node:path');
-  process.env.TMPDIR = mkdtempSync(join(process.env.TMPDIR ?? '/tmp', 'imgplane-upload-test-'));
+  const dir = mkdtempSync(join(process.env.TMPDIR ?? '/tmp', 'imgplane-upload-test-'));
+  process.env.TMPDIR = dir;
+  return dir;
 });
 
-const UPLOAD_DIR = path.join(tmpdir(), 'imgplane-uploads');
+// The server module computes its upload folder from tmpdir() when it loads: if the override did
+// not take, stop here rather than watch (and later remove) the machine's shared temp folder.
+if (tmpdir() !== PRIVATE_TMPDIR) throw new Error(`TMPDIR override did not apply: tmpdir() is ${tmpdir()}`);
+const UPLOAD_DIR = path.join(PRIVATE_TMPDIR, 'imgplane-uploads');
 
 let server: TestApp;
 let org: TestOrganization;
@@ -38,7 +43,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  await rm(tmpdir(), { recursive: true, force: true });
+  // Only the folder this file made, never whatever tmpdir() answers by then.
+  await rm(PRIVATE_TMPDIR, { recursive: true, force: true });
 });
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');

@@ -82,6 +82,7 @@ interface Outcome {
 }
 
 // `attempts - 1`: consumers see the attempts made before this one (worker/consumers/types.ts).
+// Exported so bench/db/hot-queries.ts explains this very statement.
 export const CLAIM_BATCH = `
   update imgplane.events e
      set attempts = e.attempts + 1, available_at = clock_timestamp() + make_interval(secs => $2::int)

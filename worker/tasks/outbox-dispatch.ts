@@ -161,12 +161,20 @@ export function outboxDispatchTask(
       helpers.logger.error(`outbox: ${result.deadLettered} event(s) dead-lettered after their last attempt (imgplane.events.dead_at)`);
     }
     if (result.nextRunAt === null) return;
-    // Our own job is locked while it runs, so this adds a new one. preserve_run_at: a job the
-    // wake-up added meanwhile (due now) must not be pushed back to the retry time.
+    // Our own job is locked while it runs, so this adds a new one, due at the earlier of our retry
+    // time and a waiting job's: neither a wake-up added meanwhile (due now) may be pushed back to
+    // the retry time, nor the retry to a later one an earlier backoff left queued.
+    const waiting = await helpers.withPgClient((client) =>
+      client.query<{ run_at: Date }>(
+        'select run_at from graphile_worker.jobs where key = $1 and locked_at is null',
+        [OUTBOX_DISPATCH_JOB_KEY],
+      ),
+    );
+    const queuedAt = waiting.rows[0]?.run_at;
     await helpers.addJob(OUTBOX_DISPATCH_TASK, {}, {
       jobKey: OUTBOX_DISPATCH_JOB_KEY,
-      jobKeyMode: 'preserve_run_at',
-      runAt: result.nextRunAt,
+      jobKeyMode: 'replace',
+      runAt: queuedAt && queuedAt < result.nextRunAt ? queuedAt : result.nextRunAt,
     });
   };
 }

@@ -116,6 +116,40 @@ describe('dispatchOutbox', () => {
     );
   });
 
+  it('delivers the next event of an aggregate in the same run as the earlier one it waited for', async () => {
+    const pool = appA.platform.pool;
+    const org = await createOrganization(appA.platform, 'worder');
+    const preset = await insertPreset(pool, { organizationId: org.id, name: uniquePresetName('order'), operations: { w: 10 } });
+    await pool.query(`update imgplane.presets set operations = '{"w":20}' where id = $1`, [preset]);
+    const [created, updated] = await eventsAbout(pool, preset);
+    expect(updated).toBeDefined();
+    const failedOnce = new Set<string>();
+    const failsFirstTry: EventConsumer = {
+      name: 'fails-first-try',
+      handle: async (event) => {
+        if (event.id === created!.id && !failedOnce.has(event.id)) {
+          failedOnce.add(event.id);
+          throw new Error('not yet');
+        }
+      },
+    };
+    const limits = { batchSize: 100, maxBatches: 1_000 };
+
+    // The update waits behind the failed create; the run asks to come back when the create is due.
+    const first = await dispatchOutbox(pool, [failsFirstTry], limits);
+    expect((await eventsAbout(pool, preset)).map((event) => event.delivered_at)).toEqual([null, null]);
+    const retryAt = (await eventsAbout(pool, preset))[0]!.available_at;
+    expect(first.nextRunAt!.getTime()).toBeLessThanOrEqual(retryAt.getTime());
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(retryAt.getTime() - Date.now() + 50, 0)));
+    await dispatchOutbox(pool, [failsFirstTry], limits);
+    // one run: the create, then the update it had held back (not left for the next sweep)
+    expect(await eventsAbout(pool, preset)).toMatchObject([
+      { id: created!.id, delivered_at: expect.any(Date) },
+      { id: updated!.id, delivered_at: expect.any(Date), attempts: 1 },
+    ]);
+  });
+
   it('works through several batches, then stops at its bound and asks to run again at once', async () => {
     const pool = appA.platform.pool;
     const org = await createOrganization(appA.platform, 'wbound');

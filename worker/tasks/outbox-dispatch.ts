@@ -49,7 +49,7 @@ export interface DispatchResult {
   failed: number;
   /** Events given up on in this run (now `dead_at` set). */
   deadLettered: number;
-  /** When the next run should start: now if this run hit its bound, else the first pending retry, else never. */
+  /** When the next run should start: now if this run hit its bound, else when the next event falls due, else never. */
   nextRunAt: Date | null;
 }
 
@@ -81,18 +81,21 @@ interface Outcome {
   attempt: number;
 }
 
+// Undelivered, live, and first of its aggregate: per-aggregate order, so consumers (the broker
+// sink) never see one asset's (preset's, key's...) events reordered. A later event waits while an
+// earlier one is pending, and falls due when that one is delivered or dead-lettered.
+const PENDING_IN_ORDER = `delivered_at is null and dead_at is null
+             and not exists (select from imgplane.events earlier
+                              where earlier.aggregate_type = pending.aggregate_type and earlier.aggregate_id = pending.aggregate_id
+                                and earlier.id < pending.id and earlier.delivered_at is null and earlier.dead_at is null)`;
+
 // `attempts - 1`: consumers see the attempts made before this one (worker/consumers/types.ts).
 // Exported so bench/db/hot-queries.ts explains this very statement.
 export const CLAIM_BATCH = `
   update imgplane.events e
      set attempts = e.attempts + 1, available_at = clock_timestamp() + make_interval(secs => $2::int)
     from (select id from imgplane.events pending
-           where delivered_at is null and dead_at is null and available_at <= now()
-             -- per-aggregate order: an event waits while an earlier one of its asset (preset, key...)
-             -- is pending, so consumers (the broker sink) never see one asset's events reordered
-             and not exists (select from imgplane.events earlier
-                              where earlier.aggregate_type = pending.aggregate_type and earlier.aggregate_id = pending.aggregate_id
-                                and earlier.id < pending.id and earlier.delivered_at is null and earlier.dead_at is null)
+           where ${PENDING_IN_ORDER} and available_at <= now()
            order by available_at, id
            limit $1
            for update skip locked) claimed
@@ -112,12 +115,13 @@ const MARK_FAILED = `
    where e.id = f.id
   returning e.dead_at is not null as dead`;
 
-// Only future times: an event due now is either claimed by a parallel run (which reschedules
-// for its own failures) or newly committed (its NOTIFY wakes a run). Claims of parallel runs
-// count too: should such a run die, its events fall due when their lease ends.
-const FIRST_RETRY = `
-  select min(available_at) as next from imgplane.events
-   where delivered_at is null and dead_at is null and available_at > clock_timestamp()`;
+// When the next claim can take something: the earliest retry, or a time already past for an event
+// that fell due during the run (its retry time came, or the earlier event of its aggregate was
+// delivered). Events claimed by a parallel run count at their lease end, so should that run die,
+// they are taken again then.
+const NEXT_DUE = `
+  select min(available_at) as next from imgplane.events pending
+   where ${PENDING_IN_ORDER}`;
 
 /** Delivers due events until none is left or the run's bound is reached. */
 export async function dispatchOutbox(
@@ -131,6 +135,8 @@ export async function dispatchOutbox(
     const claimed = await withClaims(pool, WORKER, (client) =>
       client.query<EventRow>(CLAIM_BATCH, [limits.batchSize, limits.leaseSeconds]),
     );
+    // Claim until nothing is due: delivering a batch can make the next event of each aggregate due.
+    if (claimed.rows.length === 0) return { ...result, nextRunAt: await nextDue(pool) };
     // claim order: oldest first (RETURNING has no order of its own)
     const events = claimed.rows.map(toEvent).sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
     const outcomes: Outcome[] = [];
@@ -140,7 +146,6 @@ export async function dispatchOutbox(
     result.delivered += outcomes.length - failures;
     result.failed += failures;
     result.deadLettered += dead;
-    if (claimed.rows.length < limits.batchSize) return { ...result, nextRunAt: await firstRetry(pool) };
   }
   return { ...result, nextRunAt: new Date() };
 }
@@ -213,9 +218,9 @@ async function recordOutcomes(pool: pg.Pool, outcomes: readonly Outcome[], maxAt
   });
 }
 
-async function firstRetry(pool: pg.Pool): Promise<Date | null> {
+async function nextDue(pool: pg.Pool): Promise<Date | null> {
   return withClaims(pool, WORKER, async (client) => {
-    const result = await client.query<{ next: Date | null }>(FIRST_RETRY);
+    const result = await client.query<{ next: Date | null }>(NEXT_DUE);
     return result.rows[0]?.next ?? null;
   });
 }

@@ -9,7 +9,7 @@ import { ConfigError, DEFAULT_METRICS_PORT, loadConfig, redactUrl, type AppConfi
 import { ImgplaneError } from '../core/errors.ts';
 import { StorageConfigError } from '../core/storage/types.ts';
 import { applyDatabase } from '../db/apply.ts';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded.ts';
+import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { buildApp } from './app.ts';
 import { drainAndClose } from './drain.ts';
 import { mountGraphql } from '../graphql/mount.ts';
@@ -19,7 +19,7 @@ import { seedDemo, type DemoSeed } from '../platform/demo-seed.ts';
 import { analystConnectionString } from '../platform/analyst-logins.ts';
 import { demoAnalystLogin } from '../platform/demo-analyst.ts';
 import { demoPage } from './routes/demo.ts';
-import { stopOnSignals } from '../core/shutdown-signals.ts';
+import { handleShutdownSignals, type Shutdown } from '../core/shutdown-signals.ts';
 import { listenForInvalidations } from '../platform/invalidation.ts';
 import { startWorker } from '../worker/runner.ts';
 import type { Registry } from 'prom-client';
@@ -27,9 +27,8 @@ import { serveMetrics, type MetricsListener } from '../platform/metrics-listener
 
 const say = (line: string) => console.log(`[imgplane] ${line}`);
 
-async function main(): Promise<void> {
+async function main(shutdown: Shutdown): Promise<void> {
   const config = loadConfig();
-  let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (databaseUrl) {
     say(`database: ${redactUrl(databaseUrl)}`);
@@ -37,49 +36,40 @@ async function main(): Promise<void> {
     const dataDir = path.join(config.dataDir, 'postgres');
     say(`database: embedded PostgreSQL in ${dataDir} (set DATABASE_URL to use your own)`);
     const port = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
-    embedded = await startEmbeddedPostgres({ dataDir, port, persistent: true, log: say }).catch((error: unknown) => {
+    const embedded = await startEmbeddedPostgres({ dataDir, port, persistent: true, log: say }).catch((error: unknown) => {
       throw new ConfigError(
         `the embedded PostgreSQL did not start (${error instanceof Error ? error.message : 'see its output above'}); ` +
           `is another imgplane already using ${dataDir} or port ${port}? Stop it, or set EMBEDDED_PG_PORT / IMGPLANE_DATA_DIR`,
       );
     });
+    // Stopped last, and also when the start fails or is interrupted after this point.
+    shutdown.onStop(() => embedded.stop());
     databaseUrl = embedded.url;
+    await shutdown.checkpoint();
   }
-  try {
-    await serve(config, databaseUrl, embedded);
-  } catch (error) {
-    // A half-started platform must not leave its embedded PostgreSQL running.
-    await embedded?.stop().catch(() => {});
-    throw error;
-  }
-}
-
-async function serve(config: AppConfig, databaseUrl: string, embedded: EmbeddedDatabase | undefined): Promise<void> {
   await applyDatabase(databaseUrl, { log: say });
+  await shutdown.checkpoint();
   const masterKey = config.masterKey ?? (await loadOrCreateDevMasterKey(config.dataDir));
   const platform = await createPlatform({ ...config, databaseUrl, masterKey });
+  shutdown.onStop(() => platform.close());
   say(`storage: ${describeStorage(config)}`);
   say(`cache and lock: ${config.redisUrl ? `Redis ${redactUrl(config.redisUrl)} + in-process` : 'in-process (set REDIS_URL to share across instances)'}`);
 
   // Changes made by other processes reach this one's caches through the outbox's NOTIFY.
   const invalidations = await listenForInvalidations(platform);
+  shutdown.onStop(() => invalidations.close());
   let demo: DemoSeed | undefined;
   const app = await buildApp(platform, [mountGraphql, demoPage(() => demo)]);
   const worker = config.workerInProcess ? await startWorker({ platform }) : undefined;
+  if (worker) shutdown.onStop(() => worker.stop());
   say(`worker: ${worker ? 'in-process (WORKER_MODE=external and `npm run worker` to scale it out)' : 'external (npm run worker)'}`);
+  await shutdown.checkpoint();
   const address = await app.listen({ host: config.host, port: config.port });
+  // Stopped first: the balancer stops sending before anything below the HTTP server goes away.
+  shutdown.onStop(() => drainAndClose(app, config.shutdownDrainMs));
   say(`listening on ${address}`);
   const metrics = await startMetricsListener(platform.metrics.registry, config);
-
-
-  stopOnSignals(say, async () => {
-    await drainAndClose(app, config.shutdownDrainMs);
-    await metrics?.close();
-    await worker?.stop();
-    await invalidations.close();
-    await platform.close();
-    await embedded?.stop();
-  });
+  if (metrics) shutdown.onStop(() => metrics.close());
 
   if (config.seedDemo) {
     demo = await seedDemo(platform, address);
@@ -97,6 +87,8 @@ async function serve(config: AppConfig, databaseUrl: string, embedded: EmbeddedD
     const analyst = await demoAnalystLogin(platform, demo.organizationId);
     say(`  data team:  psql '${analystConnectionString(databaseUrl, analyst)}'   (reads "demo" only: \\dv imgplane.*)`);
   }
+  // Seeding is part of the start: a signal during it stops the process once the seed is in.
+  await shutdown.started();
 }
 
 /**
@@ -125,12 +117,15 @@ function describeStorage(config: AppConfig): string {
 }
 
 
-main().catch((error: unknown) => {
+const shutdown = handleShutdownSignals(say);
+main(shutdown).catch(async (error: unknown) => {
   // Our own errors say what is wrong (a setting, an unreachable store): their message is enough.
   if (error instanceof ConfigError || error instanceof StorageConfigError || error instanceof ImgplaneError) {
     console.error(`[imgplane] cannot start: ${error.message}`);
   } else {
     console.error('[imgplane] cannot start:', error);
   }
+  // A half-started platform must not leave its embedded PostgreSQL running.
+  await shutdown.abort();
   process.exit(1);
 });

@@ -35,7 +35,7 @@ describe('layers', () => {
       await writeFile(path.join(copy, 'graphql', 'forbidden.ts'), "export { buildApp } from '../server/app.ts';\n");
       await writeFile(path.join(copy, 'platform', 'forbidden.ts'), "import '../worker/runner.ts';\n");
       await writeFile(path.join(copy, 'core', 'forbidden.ts'), "const p = await import('../platform/platform.ts');\n");
-      await writeFile(path.join(copy, 'server', 'forbidden.ts'), "import '../../shared/corpus/x.ts';\n");
+      await writeFile(path.join(copy, 'server', 'forbidden.ts'), "import '../../beside-the-repository/x.ts';\n");
       const found = violations(await importGraph(copy));
       expect(found.map((violation) => violation.from).sort()).toEqual(
         ['core/forbidden.ts', 'graphql/forbidden.ts', 'platform/forbidden.ts', 'server/forbidden.ts'],

@@ -49,14 +49,16 @@ export function handleShutdownSignals(say: (line: string) => void): Shutdown {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const checkpoint = async (): Promise<void> => {
+    if (signalled) await stopAndExit();
+  };
+
   return {
     onStop: (stop) => void parts.push(stop),
-    checkpoint: async () => {
-      if (signalled) await stopAndExit();
-    },
-    started: async () => {
+    checkpoint,
+    started: () => {
       running = true;
-      if (signalled) await stopAndExit();
+      return checkpoint();
     },
     abort: async () => {
       for (const failure of await stopAll()) console.error('while stopping after the failed start:', failure);

@@ -12,8 +12,6 @@
  *   BENCH_WRK_THREADS  wrk threads (default 1: the other core is left to the server under test)
  *   BENCH_WARMUP_SECONDS  unmeasured load on each server before a hit scenario (default 3; 0: none)
  *   BENCH_WRK          the wrk binary (default `wrk` on PATH)
- *   BENCH_RATE_LIMITS  `on`: imgplane with its rate limits enforced (default off); run `hit` both
- *                      ways to check memory hits do not pay for limits (target: on >= 0.95 x off)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

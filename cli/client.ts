@@ -15,6 +15,17 @@ interface GraphqlError {
   extensions?: { code?: string; detail?: unknown };
 }
 
+interface Page<T> {
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** Rows per page when listing: the API's largest page for a key. */
+const LIST_PAGE_SIZE = 1_000;
+
+/** The selection `listAll` pages by. */
+export const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
+
 const KEY_HINT = 'pass --key or set IMGPLANE_API_KEY (the first key comes from `imgplane bootstrap`)';
 
 export class ApiClient {
@@ -33,6 +44,23 @@ export class ApiClient {
     if (first) throw graphqlFailure(first, response.status);
     if (body.data === undefined) throw new CliError('the server answered without data');
     return body.data;
+  }
+
+  /**
+   * Every row of the connection `field`, a page at a time (the API refuses connections that read
+   * rows without a page). `query` declares `$first: Int!` and `$after: Cursor` and selects
+   * `field(first: $first, after: $after, ...) { nodes { ... } pageInfo { hasNextPage endCursor } }`.
+   */
+  async listAll<T>(field: string, query: string, variables: Record<string, unknown> = {}): Promise<T[]> {
+    const rows: T[] = [];
+    let after: string | null = null;
+    do {
+      const page: Page<T> | undefined = (await this.graphql<Record<string, Page<T>>>(query, { ...variables, first: LIST_PAGE_SIZE, after }))[field];
+      if (!page) throw new CliError(`the server answered without ${field}`);
+      rows.push(...page.nodes);
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after !== null);
+    return rows;
   }
 
   /** A REST call; answers the response when its status is 2xx, throws a CliError otherwise. */

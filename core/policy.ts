@@ -125,7 +125,9 @@ export const POLICY_SCHEMA = {
   /**
    * Most estimated work of one transform, in reference milliseconds (one core of the machine the
    * estimates in core/pipeline/budget.ts were measured on): blur and sharpen scale with their sigma
-   * and the pixels they touch, AVIF and WebP with their effort. Checked before any pixel work.
+   * and the pixels they touch, AVIF and WebP with their effort and lossless mode, png8 with its
+   * palette search, trim with the region it scans, colour adjustments with the output. Checked
+   * before any pixel work.
    */
   max_transform_cost: limit(15_000, 120_000, { min: 1, max: 10_000_000, unit: 'reference milliseconds' }),
   /** Encoder effort per format (higher is slower and smaller; see STACK-NOTES encoder costs). */

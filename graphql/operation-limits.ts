@@ -3,9 +3,13 @@
  * faster than linearly with aliases: 200 aliased connections took seconds of event loop). Every
  * check is linear in a document whose size the body limit bounds:
  *   tokens (graphql's parser stops counting early), aliases (graphql-armor), depth and list
- *   nesting (@graphile/depth-limit), fields evaluated, page sizes (`first`/`last`) and total cost
+ *   nesting (@graphile/depth-limit), fields evaluated, page sizes and total cost
  *   (graphql-query-complexity: every field costs 1, a connection multiplies its selection by the
- *   page it asks for, or by ASSUMED_PAGE_SIZE when it asks for none).
+ *   page it asks for).
+ * A connection that reads rows (`nodes`, `edges`) must ask for a page with `first` or `last`:
+ * PostGraphile would otherwise return every row, and silently capping the page would hide rows
+ * from a client that did not ask for pages (the approach PostGraphile's maintainer recommends).
+ * Counting (`totalCount`) needs no page.
  * Anonymous callers get a budget that fits introspection (free of cost) and little else.
  * A refusal is a 400 whose error carries `extensions.limit`, the limit it was over.
  */
@@ -32,9 +36,6 @@ export type LimitName = 'max_tokens' | 'max_aliases' | 'max_depth' | 'max_fields
 
 /** Largest GraphQL request body, in bytes (a Fastify route limit: 413 beyond it). */
 export const GRAPHQL_BODY_LIMIT_BYTES = 256 * 1024;
-/** What a connection without `first`/`last` is assumed to return, for its cost. */
-export const ASSUMED_PAGE_SIZE = 100;
-
 export const API_KEY_LIMITS: Readonly<OperationLimits> = Object.freeze({
   maxTokens: 5_000,
   maxAliases: 30,
@@ -112,6 +113,7 @@ function firstRuleError(schema: GraphQLSchema, document: DocumentNode, rule: Val
 
 function costRefusal(schema: GraphQLSchema, document: DocumentNode, request: OperationRequest, limits: OperationLimits): Refusal | undefined {
   let largestPage = 0;
+  let unpaged: string | undefined;
   const estimator: ComplexityEstimator = ({ type, field, node, args, childComplexity }) => {
     // Introspection is free: it reads the schema, not the database.
     if (field.name.startsWith('__') || type.name.startsWith('__')) return 0;
@@ -119,7 +121,8 @@ function costRefusal(schema: GraphQLSchema, document: DocumentNode, request: Ope
     const asked = [args.first, args.last].filter((value): value is number => typeof value === 'number');
     largestPage = Math.max(largestPage, ...asked);
     if (!readsRows(node)) return 1 + childComplexity; // totalCount, pageInfo: one query, not one per row
-    return 1 + childComplexity * (asked.length > 0 ? Math.max(...asked) : ASSUMED_PAGE_SIZE);
+    if (asked.length === 0) unpaged ??= field.name;
+    return 1 + childComplexity * Math.max(1, ...asked);
   };
   let cost: number;
   try {
@@ -136,6 +139,9 @@ function costRefusal(schema: GraphQLSchema, document: DocumentNode, request: Ope
       return { limit: 'max_fields', maximum: limits.maxFields, message: `the query selects more than ${limits.maxFields} fields` };
     }
     return undefined; // unknown operation, bad variables: GraphQL's own validation answers them
+  }
+  if (unpaged !== undefined) {
+    return { limit: 'max_page_size', maximum: limits.maxPageSize, message: `${unpaged} reads rows without first or last: ask for a page, e.g. ${unpaged}(first: ${Math.min(100, limits.maxPageSize)}), at most ${limits.maxPageSize}` };
   }
   if (largestPage > limits.maxPageSize) {
     return { limit: 'max_page_size', maximum: limits.maxPageSize, message: `a connection asks for ${largestPage} rows; at most ${limits.maxPageSize} per page` };

@@ -143,7 +143,11 @@ export async function createPlatform(
     auth,
     catalog,
     variants,
-    assets: new AssetService(pool, storage),
+    assets: new AssetService(pool, storage, (input, header, maxInputPixels, timeoutMs) => {
+      // Uploads decode in the transform processes too, sharing their bound on how many run at once.
+      const deadline = { deadlineAt: performance.now() + timeoutMs, timeoutMs };
+      return limiter.run(() => transforms.checkDecodes(input, header, maxInputPixels, deadline), deadline);
+    }),
     signing,
     usage,
     access,

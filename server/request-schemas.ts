@@ -2,9 +2,11 @@
  * JSON schemas of what the REST routes accept (params, querystring, body). Fastify validates with
  * them before a handler runs, so a malformed id or body is a 400 naming the field (error-handler.ts)
  * rather than an exception deeper down; plain JSON Schema, so the OpenAPI document can read them.
- * Bodies that may be omitted declare no top-level type: an absent body is valid, a present one
- * must match the properties.
+ * Bodies that may be omitted are objects all the same: their routes run `optionalBody` first, so an
+ * absent body validates as `{}` and a present one must match the properties.
  */
+import type { FastifyRequest } from 'fastify';
+
 const UUID = { type: 'string', format: 'uuid' } as const;
 
 /** `{ [name]: uuid }` route params. */
@@ -23,7 +25,13 @@ export const SIGN_BODY = {
   additionalProperties: false,
 } as const;
 
+/** preValidation of a route whose JSON body may be omitted: none counts as `{}`. */
+export async function optionalBody(request: FastifyRequest): Promise<void> {
+  request.body ??= {};
+}
+
 export const ROTATE_BODY = {
+  type: 'object',
   properties: {
     organizationId: UUID,
     tenantId: UUID,
@@ -39,6 +47,7 @@ export const SIGNING_KEY_PARAMS = {
 } as const;
 
 export const PURGE_BODY = {
+  type: 'object',
   properties: { storage: { type: 'boolean' } },
   additionalProperties: false,
 } as const;

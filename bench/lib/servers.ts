@@ -37,12 +37,12 @@ interface KindSpec {
 }
 
 /**
- * imgplane as the bench runs it: rate limits off (misses by the thousand from one address) unless
- * BENCH_RATE_LIMITS=on (to compare memory-hit throughput with limits on and off: hits must not
- * pay for them), its data directory (local storage) under the run's work directory, removed with it.
+ * imgplane as the bench runs it: rate limits off (misses by the thousand from one address; the
+ * `imgplane-limits` kind has them on), its data directory (local storage) under the run's work
+ * directory, removed with it.
  */
-function imgplaneEnv(env: BenchEnvironment, directory: string): NodeJS.ProcessEnv {
-  return { RATE_LIMITS: process.env.BENCH_RATE_LIMITS === 'on' ? 'on' : 'off', LOG_LEVEL: 'silent', DATABASE_URL: env.databaseUrl, BENCH_DATA_DIR: path.join(env.workDir, directory) };
+function imgplaneEnv(env: BenchEnvironment, directory: string, rateLimits: 'on' | 'off' = 'off'): NodeJS.ProcessEnv {
+  return { RATE_LIMITS: rateLimits, LOG_LEVEL: 'silent', DATABASE_URL: env.databaseUrl, BENCH_DATA_DIR: path.join(env.workDir, directory) };
 }
 
 const SERVER_KINDS = {
@@ -52,6 +52,14 @@ const SERVER_KINDS = {
     start: async (env) => ({
       script: 'bench/servers/imgplane.ts',
       env: { ...imgplaneEnv(env, 'imgplane'), REDIS_URL: env.redisUrl ?? '', BENCH_IMAGE: env.image },
+    }),
+  },
+  /** The deployment shape with its rate limits enforced, as in production (hits must not pay for them). */
+  'imgplane-limits': {
+    label: 'imgplane, rate limits on',
+    start: async (env) => ({
+      script: 'bench/servers/imgplane.ts',
+      env: { ...imgplaneEnv(env, 'imgplane-limits', 'on'), REDIS_URL: env.redisUrl ?? '', BENCH_IMAGE: env.image },
     }),
   },
   /** A second instance on the same database, storage and Redis (the stampede across instances). */

@@ -5,6 +5,7 @@
  */
 import type { Scenario } from '../lib/scenario.ts';
 import hit from './hit.ts';
+import hitLimits from './hit-limits.ts';
 import redisHit from './redis-hit.ts';
 import storageHit from './storage-hit.ts';
 import miss from './miss.ts';
@@ -13,4 +14,4 @@ import mixed from './mixed.ts';
 import avifFirst from './avif-first.ts';
 import rss from './rss.ts';
 
-export const SCENARIOS: readonly Scenario[] = [hit, redisHit, storageHit, miss, stampede, mixed, avifFirst, rss];
+export const SCENARIOS: readonly Scenario[] = [hit, hitLimits, redisHit, storageHit, miss, stampede, mixed, avifFirst, rss];

@@ -3,6 +3,7 @@
  * login sees is decided by the database from the role itself; its password is shown once.
  */
 import type { Command } from 'commander';
+import { PAGE_INFO } from '../client.ts';
 import { action } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { organizationId } from '../refs.ts';
@@ -37,10 +38,11 @@ export function registerAnalystCommands(program: Command): void {
     .description('list analyst logins (never their passwords)')
     .action(
       action(async ({ client, output }) => {
-        const data = await client().graphql<{ allAnalystLogins: { nodes: Record<string, unknown>[] } }>(
-          'query { allAnalystLogins { nodes { roleName organizationId createdAt } } }',
+        const rows = await client().listAll<Record<string, unknown>>(
+          'allAnalystLogins',
+          `query($first: Int!, $after: Cursor) { allAnalystLogins(first: $first, after: $after) { nodes { roleName organizationId createdAt } ${PAGE_INFO} } }`,
         );
-        output.table(data.allAnalystLogins.nodes, ['roleName', 'organizationId', 'createdAt']);
+        output.table(rows, ['roleName', 'organizationId', 'createdAt']);
       }),
     );
   analyst

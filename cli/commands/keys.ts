@@ -1,5 +1,6 @@
 /** `imgplane key`: API keys over GraphQL (needs the admin scope; the secret is shown once). */
 import type { Command } from 'commander';
+import { PAGE_INFO } from '../client.ts';
 import { action } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { organizationId, tenantId } from '../refs.ts';
@@ -50,13 +51,17 @@ export function registerKeyCommands(program: Command): void {
       action(async ({ client, output }, options: { org?: string }) => {
         const api = client();
         const condition = options.org ? { organizationId: await organizationId(api, options.org) } : {};
-        const data = await api.graphql<{ allApiKeys: { nodes: Record<string, unknown>[] } }>(
-          `query($condition: ApiKeyCondition) {
-             allApiKeys(condition: $condition, orderBy: CREATED_AT_DESC) { nodes { rowId keyId name scopes status organizationId tenantId lastUsedAt expiresAt } }
+        const rows = await api.listAll<Record<string, unknown>>(
+          'allApiKeys',
+          `query($condition: ApiKeyCondition, $first: Int!, $after: Cursor) {
+             allApiKeys(condition: $condition, orderBy: CREATED_AT_DESC, first: $first, after: $after) {
+               nodes { rowId keyId name scopes status organizationId tenantId lastUsedAt expiresAt }
+               ${PAGE_INFO}
+             }
            }`,
           { condition },
         );
-        output.table(data.allApiKeys.nodes, ['keyId', 'name', 'scopes', 'status', 'rowId', 'tenantId', 'lastUsedAt']);
+        output.table(rows, ['keyId', 'name', 'scopes', 'status', 'rowId', 'tenantId', 'lastUsedAt']);
       }),
     );
   key

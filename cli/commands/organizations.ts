@@ -1,11 +1,8 @@
 /** `imgplane org`, `tenant`, `space`: the tenancy tree over GraphQL. */
 import type { Command } from 'commander';
+import { PAGE_INFO } from '../client.ts';
 import { action } from '../context.ts';
 import { organizationId, tenantId } from '../refs.ts';
-
-interface Connection<T> {
-  nodes: T[];
-}
 
 export function registerTenancyCommands(program: Command): void {
   const org = program.command('org').description('organisations (creating one needs the platform operator key)');
@@ -30,10 +27,13 @@ export function registerTenancyCommands(program: Command): void {
     .description('list the organisations this key sees')
     .action(
       action(async ({ client, output }) => {
-        const data = await client().graphql<{ allOrganizations: Connection<Record<string, unknown>> }>(
-          'query { allOrganizations(orderBy: SLUG_ASC) { nodes { rowId slug name status } } }',
+        const rows = await client().listAll<Record<string, unknown>>(
+          'allOrganizations',
+          `query($first: Int!, $after: Cursor) {
+             allOrganizations(first: $first, after: $after, orderBy: SLUG_ASC) { nodes { rowId slug name status } ${PAGE_INFO} }
+           }`,
         );
-        output.table(data.allOrganizations.nodes, ['slug', 'name', 'status', 'rowId']);
+        output.table(rows, ['slug', 'name', 'status', 'rowId']);
       }),
     );
 
@@ -64,11 +64,14 @@ export function registerTenancyCommands(program: Command): void {
       action(async ({ client, output }, options: { org?: string }) => {
         const api = client();
         const condition = options.org ? { organizationId: await organizationId(api, options.org) } : {};
-        const data = await api.graphql<{ allTenants: Connection<Record<string, unknown>> }>(
-          'query($condition: TenantCondition) { allTenants(condition: $condition) { nodes { rowId slug name status organizationId } } }',
+        const rows = await api.listAll<Record<string, unknown>>(
+          'allTenants',
+          `query($condition: TenantCondition, $first: Int!, $after: Cursor) {
+             allTenants(condition: $condition, first: $first, after: $after, orderBy: SLUG_ASC) { nodes { rowId slug name status organizationId } ${PAGE_INFO} }
+           }`,
           { condition },
         );
-        output.table(data.allTenants.nodes, ['slug', 'name', 'status', 'rowId', 'organizationId']);
+        output.table(rows, ['slug', 'name', 'status', 'rowId', 'organizationId']);
       }),
     );
 
@@ -100,11 +103,14 @@ export function registerTenancyCommands(program: Command): void {
       action(async ({ client, output }, options: { tenant?: string }) => {
         const api = client();
         const condition = options.tenant ? { tenantId: (await tenantId(api, options.tenant, undefined)).tenantId } : {};
-        const data = await api.graphql<{ allSpaces: Connection<Record<string, unknown>> }>(
-          'query($condition: SpaceCondition) { allSpaces(condition: $condition) { nodes { rowId slug name status tenantId organizationId } } }',
+        const rows = await api.listAll<Record<string, unknown>>(
+          'allSpaces',
+          `query($condition: SpaceCondition, $first: Int!, $after: Cursor) {
+             allSpaces(condition: $condition, first: $first, after: $after, orderBy: SLUG_ASC) { nodes { rowId slug name status tenantId organizationId } ${PAGE_INFO} }
+           }`,
           { condition },
         );
-        output.table(data.allSpaces.nodes, ['slug', 'name', 'status', 'rowId', 'tenantId']);
+        output.table(rows, ['slug', 'name', 'status', 'rowId', 'tenantId']);
       }),
     );
 }

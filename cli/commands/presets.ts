@@ -1,5 +1,6 @@
 /** `imgplane preset`: named operations (`preset_<name>` in URLs) at organisation, tenant or space scope. */
 import type { Command } from 'commander';
+import { PAGE_INFO } from '../client.ts';
 import { action } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { organizationId, spaceId, tenantId } from '../refs.ts';
@@ -62,11 +63,14 @@ export function registerPresetCommands(program: Command): void {
       action(async ({ client, output }, options: { org?: string }) => {
         const api = client();
         const condition = options.org ? { organizationId: await organizationId(api, options.org) } : {};
-        const data = await api.graphql<{ allPresets: { nodes: Record<string, unknown>[] } }>(
-          'query($condition: PresetCondition) { allPresets(condition: $condition) { nodes { rowId name operations autoGenerate organizationId tenantId spaceId } } }',
+        const rows = await api.listAll<Record<string, unknown>>(
+          'allPresets',
+          `query($condition: PresetCondition, $first: Int!, $after: Cursor) {
+             allPresets(condition: $condition, first: $first, after: $after) { nodes { rowId name operations autoGenerate organizationId tenantId spaceId } ${PAGE_INFO} }
+           }`,
           { condition },
         );
-        output.table(data.allPresets.nodes, ['name', 'operations', 'autoGenerate', 'rowId', 'tenantId', 'spaceId']);
+        output.table(rows, ['name', 'operations', 'autoGenerate', 'rowId', 'tenantId', 'spaceId']);
       }),
     );
   preset

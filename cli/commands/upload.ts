@@ -7,7 +7,7 @@ import { openAsBlob } from 'node:fs';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import type { ApiClient } from '../client.ts';
+import { PAGE_INFO, type ApiClient } from '../client.ts';
 import { action } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { spaceId } from '../refs.ts';
@@ -103,15 +103,17 @@ async function hashesInSpace(api: ApiClient, space: string, hashes: readonly str
   const found = new Map<string, string>();
   const unique = [...new Set(hashes)];
   for (let start = 0; start < unique.length; start += 100) {
-    const data = await api.graphql<{ allAssetVersions: { nodes: { contentHash: string; assetId: string }[] } }>(
-      `query($space: UUID!, $hashes: [String!]!) {
-         allAssetVersions(filter: { spaceId: { equalTo: $space }, contentHash: { in: $hashes }, asset: { deletedAt: { isNull: true } } }) {
+    const versions = await api.listAll<{ contentHash: string; assetId: string }>(
+      'allAssetVersions',
+      `query($space: UUID!, $hashes: [String!]!, $first: Int!, $after: Cursor) {
+         allAssetVersions(filter: { spaceId: { equalTo: $space }, contentHash: { in: $hashes }, asset: { deletedAt: { isNull: true } } }, first: $first, after: $after) {
            nodes { contentHash assetId }
+           ${PAGE_INFO}
          }
        }`,
       { space, hashes: unique.slice(start, start + 100) },
     );
-    for (const node of data.allAssetVersions.nodes) found.set(node.contentHash.trim(), node.assetId);
+    for (const node of versions) found.set(node.contentHash.trim(), node.assetId);
   }
   return found;
 }

@@ -1,5 +1,6 @@
 /** `imgplane usage`: requests, bandwidth, transforms and uploads per day and space, or per month. */
 import type { Command } from 'commander';
+import { PAGE_INFO } from '../client.ts';
 import { action } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { organizationId } from '../refs.ts';
@@ -18,27 +19,31 @@ export function registerUsageCommand(program: Command): void {
         const api = client();
         const condition = options.org ? { organizationId: await organizationId(api, options.org) } : {};
         if (options.monthly) {
-          const data = await api.graphql<{ allUsageMonthlyByOrganizations: { nodes: Record<string, unknown>[] } }>(
-            `query($condition: UsageMonthlyByOrganizationCondition) {
-               allUsageMonthlyByOrganizations(condition: $condition, orderBy: MONTH_DESC) {
+          const rows = await api.listAll<Record<string, unknown>>(
+            'allUsageMonthlyByOrganizations',
+            `query($condition: UsageMonthlyByOrganizationCondition, $first: Int!, $after: Cursor) {
+               allUsageMonthlyByOrganizations(condition: $condition, orderBy: MONTH_DESC, first: $first, after: $after) {
                  nodes { month organizationSlug requestCount bandwidthBytes transformCount transformCpuMs cacheHitCount uploadCount uploadBytes }
+                 ${PAGE_INFO}
                }
              }`,
             { condition },
           );
-          output.table(data.allUsageMonthlyByOrganizations.nodes, ['month', 'organizationSlug', 'requestCount', 'bandwidthBytes', 'transformCount', 'cacheHitCount', 'uploadCount']);
+          output.table(rows, ['month', 'organizationSlug', 'requestCount', 'bandwidthBytes', 'transformCount', 'cacheHitCount', 'uploadCount']);
           return;
         }
         const since = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
-        const data = await api.graphql<{ allUsageDailyBySpaces: { nodes: Record<string, unknown>[] } }>(
-          `query($condition: UsageDailyBySpaceCondition, $since: Date!) {
-             allUsageDailyBySpaces(condition: $condition, filter: { day: { greaterThanOrEqualTo: $since } }, orderBy: DAY_DESC) {
+        const rows = await api.listAll<Record<string, unknown>>(
+          'allUsageDailyBySpaces',
+          `query($condition: UsageDailyBySpaceCondition, $since: Date!, $first: Int!, $after: Cursor) {
+             allUsageDailyBySpaces(condition: $condition, filter: { day: { greaterThanOrEqualTo: $since } }, orderBy: DAY_DESC, first: $first, after: $after) {
                nodes { day organizationSlug tenantSlug spaceSlug requestCount bandwidthBytes transformCount transformCpuMs cacheHitCount uploadCount uploadBytes }
+               ${PAGE_INFO}
              }
            }`,
           { condition, since },
         );
-        output.table(data.allUsageDailyBySpaces.nodes, [
+        output.table(rows, [
           'day', 'organizationSlug', 'tenantSlug', 'spaceSlug', 'requestCount', 'bandwidthBytes', 'transformCount', 'cacheHitCount', 'uploadCount',
         ]);
       }),

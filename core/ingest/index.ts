@@ -1,3 +1,3 @@
 /** Upload validation's public surface. */
 export { inspectOriginal } from './inspect.ts';
-export type { ImageFacts, IngestLimits } from './types.ts';
+export type { DecodeCheck, ImageFacts, IngestLimits } from './types.ts';

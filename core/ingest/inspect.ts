@@ -1,14 +1,15 @@
 /**
  * Upload validation: everything we must know about an original before it may be stored. Cheap
- * checks first (size, sniffed type, header limits), the full decode last.
+ * checks first (size, sniffed type, header limits), the full decode last (by default here; the
+ * platform passes a check that runs in a killable transform process).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { ImgplaneError } from '../errors.ts';
 import type { InputFormat } from '../policy.ts';
 import { orientedSize, pixelLimitExcess, readImageHeader } from '../pipeline/header.ts';
-import { assertDecodes } from './decode-check.ts';
+import { assertDecodes } from '../pipeline/decode-check.ts';
 import { SVG_MIME, sniffMimeType } from './sniff.ts';
-import type { ImageFacts, IngestLimits } from './types.ts';
+import type { DecodeCheck, ImageFacts, IngestLimits } from './types.ts';
 
 const FORMAT_BY_MIME: ReadonlyMap<string, InputFormat> = new Map([
   ['image/jpeg', 'jpeg'],
@@ -34,6 +35,7 @@ export async function inspectOriginal(
   filePath: string,
   declaredMimeType: string | undefined,
   limits: IngestLimits,
+  checkDecodes: DecodeCheck = assertDecodes,
 ): Promise<ImageFacts> {
   const { size } = await stat(filePath);
   if (size > limits.maxBytes) {
@@ -55,7 +57,7 @@ export async function inspectOriginal(
   const excess = pixelLimitExcess(header, header.frames, limits.maxInputPixels);
   if (excess !== undefined) throw tooLarge(excess, 'max_input_pixels');
 
-  await assertDecodes(input, header, limits.maxInputPixels);
+  await checkDecodes(input, header, limits.maxInputPixels);
   return {
     format,
     mimeType: format === 'avif' ? 'image/avif' : mimeType,

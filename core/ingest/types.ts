@@ -1,3 +1,4 @@
+import type { ImageHeader } from '../pipeline/header.ts';
 import type { InputFormat } from '../policy.ts';
 
 /** What upload validation learned about an original that passed every check. */
@@ -21,3 +22,9 @@ export interface IngestLimits {
   maxFrames: number;
   allowSvg: boolean;
 }
+
+/**
+ * Decodes the whole original or throws its 422 (`assertDecodes` in core/pipeline/decode-check.ts); the platform
+ * runs it in a transform process under a deadline.
+ */
+export type DecodeCheck = (input: string | Buffer, header: ImageHeader, maxInputPixels: number) => Promise<void>;

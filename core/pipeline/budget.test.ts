@@ -92,6 +92,38 @@ describe('assertWithinBudget', () => {
     expect(estimateTransform(source, big, effort4, 100).cost).toBeGreaterThan(estimateTransform(source, big, DEFAULT_ENCODER, 100).cost);
   });
 
+  it('prices png8 and lossless encoding as measured: refused at a size where the plain encoders pass', () => {
+    const source = still(4096, 4096);
+    for (const [plain, costly, dominant] of [
+      [makeOps({ format: 'png' }), makeOps({ format: 'png', palette: true }), 'png8 encoding'],
+      [makeOps({ format: 'webp' }), makeOps({ format: 'webp', lossless: true }), 'lossless webp encoding'],
+      [makeOps({ format: 'avif' }), makeOps({ format: 'avif', lossless: true }), 'lossless avif encoding'],
+    ] as const) {
+      expect(() => assertWithinBudget(source, plain, DEFAULT_ENCODER, DEFAULT_BUDGET), dominant).not.toThrow();
+      expect(refusal(() => assertWithinBudget(source, costly, DEFAULT_ENCODER, DEFAULT_BUDGET))).toMatchObject({
+        detail: { limit: 'max_transform_cost', dominant },
+      });
+    }
+    // png8 of an ordinary thumbnail is well within the budget
+    expect(() => assertWithinBudget(source, makeOps({ width: 800, format: 'png', palette: true }), DEFAULT_ENCODER, DEFAULT_BUDGET)).not.toThrow();
+  });
+
+  it('prices trim by the region it renders and colour adjustments by the output', () => {
+    const source = still(8000, 8000);
+    const whole = estimateTransform(source, makeOps({ width: 400, trim: 10, format: 'jpeg' }), DEFAULT_ENCODER, 100);
+    const untrimmed = estimateTransform(source, makeOps({ width: 400, format: 'jpeg' }), DEFAULT_ENCODER, 100);
+    const cropped = estimateTransform(source, makeOps({ width: 400, trim: 10, rect: { left: 0, top: 0, width: 800, height: 800 }, format: 'jpeg' }), DEFAULT_ENCODER, 100);
+    expect(whole.dominant).toBe('trim');
+    expect(whole.cost - untrimmed.cost).toBeGreaterThan(50 * (cropped.cost - untrimmed.cost));
+
+    const big = still(4096, 4096);
+    const adjusted = makeOps({ format: 'jpeg', brightness: 1.2, saturation: 1.1, hue: 90, gamma: 2, contrast: 1.3, normalise: true, tint: 'ff8800', grayscale: true });
+    const colour = estimateTransform(big, adjusted, DEFAULT_ENCODER, 100);
+    expect(colour.dominant).toBe('colour adjustments');
+    expect(colour.cost).toBeGreaterThan(2 * estimateTransform(big, makeOps({ format: 'jpeg' }), DEFAULT_ENCODER, 100).cost);
+    expect(estimateTransform(big, { ...adjusted, width: 400 }, DEFAULT_ENCODER, 100).cost).toBeLessThan(colour.cost / 5);
+  });
+
   it('lets ordinary requests through at the default budget', () => {
     const photo = still(6000, 4000);
     for (const ops of [

@@ -16,18 +16,25 @@ export interface Deadline {
 
 export function createDeadline(timeoutMs: number, signal?: AbortSignal): Deadline {
   const expiresAt = performance.now() + timeoutMs;
+  // Node's timers run on the event loop's cached millisecond clock and may fire a fraction of a
+  // millisecond before performance.now() reaches expiresAt; once the race has said "timed out",
+  // check() must say so too.
+  let expired = false;
   const aborted = () => new ImgplaneError('unavailable', 'image transform aborted', { cause: signal?.reason });
 
   function check(): void {
     if (signal?.aborted) throw aborted();
-    if (performance.now() >= expiresAt) throw transformTimeout(timeoutMs);
+    if (expired || performance.now() >= expiresAt) throw transformTimeout(timeoutMs);
   }
 
   function race<T>(work: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => settle(() => reject(aborted()));
       const timer = setTimeout(
-        () => settle(() => reject(transformTimeout(timeoutMs))),
+        () => {
+          expired = true;
+          settle(() => reject(transformTimeout(timeoutMs)));
+        },
         Math.max(0, expiresAt - performance.now()),
       );
       function settle(finish: () => void): void {

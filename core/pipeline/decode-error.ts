@@ -24,6 +24,18 @@ export function transformTimeout(timeoutMs: number | undefined, cause?: unknown)
   });
 }
 
+/**
+ * The 422 for an upload whose decode check ran past the transform time budget: every delivery of
+ * it would too, so it is refused rather than stored.
+ */
+export function undecodableInTime(timeoutMs: number): ImgplaneError {
+  return new ImgplaneError(
+    'unprocessable_image',
+    `image could not be decoded within ${timeoutMs} ms (transform_timeout_ms): no variant of it could be delivered`,
+    { detail: { limit: 'transform_timeout_ms', timeoutMs } },
+  );
+}
+
 function shortReason(message: string, input: string | Buffer): string {
   let reason = message.split('\n')[0] ?? '';
   if (typeof input === 'string' && input !== '') reason = reason.replaceAll(`${input}: `, '').replaceAll(input, '');

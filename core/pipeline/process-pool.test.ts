@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readImageHeader } from './header.ts';
 import { createProcessPool } from './process-pool.ts';
 import { corpusFile, makeRequest } from './testing.ts';
 import { transformImage } from './transform.ts';
@@ -53,5 +55,31 @@ describe('createProcessPool', () => {
     expect(isAlive(busyPid as number)).toBe(false);
     const next = await pool.transform(makeRequest(PHOTO, { width: 80, format: 'jpeg' }), soon(15_000));
     expect(next.width).toBe(80);
+  });
+});
+
+describe('checkDecodes in a child', () => {
+  it('passes an original that decodes and refuses a damaged one with its 422 reason', async () => {
+    await expect(pool.checkDecodes(PHOTO, await readImageHeader(PHOTO), 100_000_000, soon(15_000))).resolves.toBeUndefined();
+    const truncated = corpusFile('truncated.png');
+    const refused = pool.checkDecodes(truncated, await readImageHeader(truncated), 100_000_000, soon(15_000));
+    await expect(refused).rejects.toMatchObject({ code: 'unprocessable_image', status: 422, message: expect.stringMatching(/^image could not be decoded: /) });
+  });
+
+  it('kills the child at the deadline and answers the 422 naming transform_timeout_ms', async () => {
+    // 49 megapixels in about 1.5 KB: a second of decoding, far past a 150 ms deadline.
+    const bomb = await sharp({ create: { width: 7_000, height: 7_000, channels: 3, background: '#336699' } }).avif({ effort: 0 }).toBuffer();
+    await pool.checkDecodes(PHOTO, await readImageHeader(PHOTO), 100_000_000, soon(15_000)); // a warm child
+    const killedBefore = pool.stats().killed;
+    const started = performance.now();
+    const refused = pool.checkDecodes(bomb, await readImageHeader(bomb), 100_000_000, soon(150));
+    await expect(refused).rejects.toMatchObject({
+      code: 'unprocessable_image',
+      status: 422,
+      detail: { limit: 'transform_timeout_ms', timeoutMs: 150 },
+      message: expect.stringContaining('within 150 ms'),
+    });
+    expect(performance.now() - started).toBeLessThan(600);
+    expect(pool.stats().killed).toBe(killedBefore + 1);
   });
 });

@@ -5,6 +5,10 @@
  * and sharp's own `timeout()` is checked only as the final image is written, so a blur over a
  * huge intermediate ran on for minutes after its 503 (and held the process past SIGTERM).
  *
+ * The same goes for an upload's decode check (decode-check.ts), which decodes the
+ * whole original: a file that takes longer to decode than a transform may take is refused when
+ * its deadline passes, without spending another second of CPU on it.
+ *
  * One child runs one job at a time; the transform limiter in front bounds how many run at once,
  * so the pool never holds more children than that bound. Children start on first use, and a
  * killed one is replaced at once.
@@ -13,20 +17,19 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ImgplaneError, type ErrorCode } from '../errors.ts';
 import type { TransformOps } from '../ops/types.ts';
-import { transformTimeout } from './decode-error.ts';
+import { transformTimeout, undecodableInTime } from './decode-error.ts';
+import type { ImageHeader } from './header.ts';
 import type { EncoderSettings, TransformLimits, TransformRequest, TransformResult } from './types.ts';
 
-/** Parent → child: one transform. Buffers travel as Uint8Array (structured clone). */
-export interface JobMessage {
-  input: string | Uint8Array;
-  ops: TransformOps;
-  encoder: EncoderSettings;
-  limits: TransformLimits;
-}
+/** Parent → child: one transform, or one decode check. Buffers travel as Uint8Array (structured clone). */
+export type JobMessage =
+  | { kind: 'transform'; input: string | Uint8Array; ops: TransformOps; encoder: EncoderSettings; limits: TransformLimits }
+  | { kind: 'decode-check'; input: string | Uint8Array; header: ImageHeader; maxInputPixels: number };
 
 export type ChildReply =
   | { ready: true }
-  | { ok: true; result: TransformResult; rssBytes: number }
+  /** `result` is null for a decode check. */
+  | { ok: true; result: TransformResult | null; rssBytes: number }
   | {
       ok: false;
       /** Set for ImgplaneErrors (client-facing); absent for anything unexpected. */
@@ -44,6 +47,11 @@ export interface TransformDeadline {
 
 export interface TransformRunner {
   transform(request: TransformRequest, deadline: TransformDeadline): Promise<TransformResult>;
+  /**
+   * `assertDecodes` in a child. At the deadline the child is killed and this rejects with the 422
+   * `undecodableInTime` gives: an original that slow to decode could never be delivered.
+   */
+  checkDecodes(input: string | Buffer, header: ImageHeader, maxInputPixels: number, deadline: TransformDeadline): Promise<void>;
   /** Process ids of the live children, and how many were killed at a deadline so far. */
   stats(): { pids: number[]; killed: number };
   close(): Promise<void>;
@@ -118,27 +126,26 @@ export function createProcessPool(options: ProcessPoolOptions = {}): TransformRu
     );
   }
 
-  async function transform(request: TransformRequest, deadline: TransformDeadline): Promise<TransformResult> {
+  /** Runs one job in a child, killed at the deadline: `overDeadline` is the error then. */
+  async function run(
+    jobFor: (remainingMs: number) => JobMessage,
+    deadline: TransformDeadline,
+    overDeadline: () => Error,
+  ): Promise<TransformResult | null> {
     if (closed) throw new ImgplaneError('unavailable', 'transforms are shutting down', { retryAfterSeconds: 1 });
     const child = idle.pop() ?? spawn();
     child.process.ref();
     child.process.channel?.ref();
     const remainingMs = Math.max(1, Math.round(deadline.deadlineAt - performance.now()));
-    const job: JobMessage = {
-      input: request.input,
-      ops: request.ops,
-      encoder: request.encoder,
-      // The child's own guard fires near the same moment; the kill below is what makes it final.
-      limits: { ...request.limits, timeoutMs: remainingMs },
-    };
-    return new Promise<TransformResult>((resolve, reject) => {
+    const job = jobFor(remainingMs);
+    return new Promise<TransformResult | null>((resolve, reject) => {
       const kill = () => {
         finish();
         killed += 1;
         options.onKill?.();
         retire(child, 'SIGKILL');
         replace();
-        reject(transformTimeout(deadline.timeoutMs));
+        reject(overDeadline());
       };
       const timer = setTimeout(kill, remainingMs);
       const onExit = () => {
@@ -152,8 +159,8 @@ export function createProcessPool(options: ProcessPoolOptions = {}): TransformRu
         finish();
         if (message.rssBytes > recycleRssBytes) retire(child, 'SIGTERM');
         else park(child);
-        if (message.ok) resolve({ ...message.result, data: asBuffer(message.result.data) });
-        else reject(childError(message));
+        if (!message.ok) reject(childError(message));
+        else resolve(message.result === null ? null : { ...message.result, data: asBuffer(message.result.data) });
       };
       function finish(): void {
         clearTimeout(timer);
@@ -173,7 +180,23 @@ export function createProcessPool(options: ProcessPoolOptions = {}): TransformRu
   }
 
   return {
-    transform,
+    async transform(request, deadline) {
+      const job = (remainingMs: number): JobMessage => ({
+        kind: 'transform',
+        input: request.input,
+        ops: request.ops,
+        encoder: request.encoder,
+        // The child's own guard fires near the same moment; the kill is what makes it final.
+        limits: { ...request.limits, timeoutMs: remainingMs },
+      });
+      const result = await run(job, deadline, () => transformTimeout(deadline.timeoutMs));
+      if (result === null) throw new Error('the transform process answered a transform without a result');
+      return result;
+    },
+    async checkDecodes(input, header, maxInputPixels, deadline) {
+      const job = (): JobMessage => ({ kind: 'decode-check', input, header, maxInputPixels });
+      await run(job, deadline, () => undecodableInTime(deadline.timeoutMs));
+    },
     stats: () => ({ pids: [...all].flatMap((child) => (child.process.pid === undefined ? [] : [child.process.pid])), killed }),
     async close() {
       closed = true;

@@ -1,12 +1,14 @@
 /**
- * The child side of the transform processes (process-pool.ts): runs one transform at a time for
- * its parent over IPC. It holds no state between jobs, so the parent may SIGKILL it at a deadline
+ * The child side of the transform processes (process-pool.ts): runs one job (a transform or an
+ * upload's decode check) at a time for its parent over IPC. It holds no state between jobs, so the parent may SIGKILL it at a deadline
  * and lose nothing but the job; it exits by itself when the parent goes away.
  */
 import { isImgplaneError } from '../errors.ts';
+import { assertDecodes } from './decode-check.ts';
 import { configureSharp } from './limiter.ts';
 import type { ChildReply, JobMessage } from './process-pool.ts';
 import { transformImage } from './transform.ts';
+import type { TransformResult } from './types.ts';
 
 configureSharp();
 
@@ -14,9 +16,14 @@ function reply(message: ChildReply): void {
   process.send?.(message);
 }
 
-process.on('message', (message: JobMessage) => {
+function runJob(message: JobMessage): Promise<TransformResult | null> {
   const input = typeof message.input === 'string' ? message.input : Buffer.from(message.input.buffer, message.input.byteOffset, message.input.byteLength);
-  transformImage({ input, ops: message.ops, encoder: message.encoder, limits: message.limits }).then(
+  if (message.kind === 'decode-check') return assertDecodes(input, message.header, message.maxInputPixels).then(() => null);
+  return transformImage({ input, ops: message.ops, encoder: message.encoder, limits: message.limits });
+}
+
+process.on('message', (message: JobMessage) => {
+  runJob(message).then(
     (result) => reply({ ok: true, result, rssBytes: process.memoryUsage.rss() }),
     (error: unknown) => {
       const known = isImgplaneError(error)

@@ -307,6 +307,42 @@ describe.each(subjects)('object store contract: $name', (subject) => {
       expect((await store.getBuffer(key)).equals(ALL_BYTE_VALUES)).toBe(true);
     });
 
+    // A server closes idle keep-alive connections when it likes (MinIO, S3 and s3rver all do); a
+    // request that lands on one just closed must go again on a fresh connection, not answer 503.
+    it('retries on a fresh connection a request sent on a pooled one the server has just closed', async () => {
+      const key = keyFor('keep-alive-race');
+      await store.put(key, ALL_BYTE_VALUES, { contentType: 'image/png' }); // leaves a pooled connection
+      for (const call of [
+        () => store.getBuffer(key),
+        () => store.head(key),
+        () => store.put(key, ALL_BYTE_VALUES, { contentType: 'image/png' }),
+        () => store.put(key, streamOf(ALL_BYTE_VALUES), { contentType: 'image/png', size: 256 }),
+      ]) {
+        // Closed in the same tick as the call, so the client cannot have noticed before it sends.
+        server.dropConnections();
+        await expect(call()).resolves.not.toThrow();
+      }
+      expect((await store.getBuffer(key)).equals(ALL_BYTE_VALUES)).toBe(true);
+    });
+
+    // Only the MinIO client uploads a large stream in parts on pooled connections (the S3 SDK
+    // sends it as one PUT with Expect: 100-continue, on a connection of its own); the MinIO client
+    // lists unfinished uploads first, a call s3rver lacks.
+    if (subject.name === 'minio' && process.env.S3_TEST_ENDPOINT === undefined) {
+      console.warn(
+        'skipping the MinIO upload in parts after a closed connection: s3rver has no ListMultipartUploads, ' +
+          'which the MinIO client calls first (set S3_TEST_ENDPOINT to a MinIO server to run it)',
+      );
+    }
+    it.runIf(subject.name === 'minio' && process.env.S3_TEST_ENDPOINT !== undefined)('sends a stream larger than one part after the server closed the pooled connections', async () => {
+      const key = keyFor('keep-alive-race-large');
+      const large = randomBytes(9 * 1024 * 1024);
+      await store.put(keyFor('keep-alive-race-small'), ALL_BYTE_VALUES, { contentType: 'image/png' });
+      server.dropConnections();
+      await store.put(key, streamOf(large), { contentType: 'image/png', size: large.length });
+      expect((await store.getBuffer(key)).equals(large)).toBe(true);
+    });
+
     it('fails with StorageUnavailableError within its idle timeout when the server accepts but never answers', async () => {
       const silent = new Set<Socket>();
       const hung = createServer((socket) => silent.add(socket));

@@ -10,6 +10,9 @@
  *   servers would store the aws-chunked framing of a streamed body inside the object.
  * - Connection timeout, socket idle timeout and a small attempt budget bound every call, so a
  *   stopped or hung server surfaces as StorageUnavailableError within seconds.
+ * - The SDK sends a request again when it failed on a pooled connection the server had just
+ *   closed (ECONNRESET), but it cannot send a stream twice: streamed puts use a connection of
+ *   their own, never a pooled one.
  */
 import {
   CopyObjectCommand,
@@ -62,6 +65,8 @@ function copySource(bucket: string, key: string): string {
 export class S3ObjectStore implements ObjectStore {
   readonly provider = 's3' as const;
   private readonly client: S3Client;
+  /** Without keep-alive, for bodies that can be read once (see the module comment). */
+  private readonly streamingClient: S3Client;
   private readonly bucket: string;
   private readonly checksumMode: S3ChecksumMode;
 
@@ -69,18 +74,26 @@ export class S3ObjectStore implements ObjectStore {
     const timeouts = { ...DEFAULT_REMOTE_TIMEOUTS, ...config.timeouts };
     this.bucket = config.bucket;
     this.checksumMode = effectiveChecksumMode(config);
-    this.client = new S3Client({
-      region: config.region,
-      ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
-      forcePathStyle: config.forcePathStyle,
-      ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
-      requestChecksumCalculation: this.checksumMode,
-      responseChecksumValidation: this.checksumMode,
-      maxAttempts: timeouts.maxAttempts,
-      logger: sdkLogger,
-      // socketTimeout is an inactivity limit: long transfers that keep moving are fine.
-      requestHandler: { connectionTimeout: timeouts.connectMs, socketTimeout: timeouts.idleMs },
-    });
+    const clientWith = (keepAlive: boolean) =>
+      new S3Client({
+        region: config.region,
+        ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+        forcePathStyle: config.forcePathStyle,
+        ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
+        requestChecksumCalculation: this.checksumMode,
+        responseChecksumValidation: this.checksumMode,
+        maxAttempts: timeouts.maxAttempts,
+        logger: sdkLogger,
+        requestHandler: {
+          connectionTimeout: timeouts.connectMs,
+          // socketTimeout is an inactivity limit: long transfers that keep moving are fine.
+          socketTimeout: timeouts.idleMs,
+          httpAgent: { keepAlive },
+          httpsAgent: { keepAlive },
+        },
+      });
+    this.client = clientWith(true);
+    this.streamingClient = clientWith(false);
   }
 
   private call<T>(key: string | undefined, run: () => Promise<T>): Promise<T> {
@@ -91,7 +104,7 @@ export class S3ObjectStore implements ObjectStore {
     assertValidStorageKey(key);
     const expected = { sha256: options.sha256, size: options.size };
     const send = (payload: Buffer | Readable, size: number, abortSignal?: AbortSignal) =>
-      this.client.send(
+      (Buffer.isBuffer(payload) ? this.client : this.streamingClient).send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
@@ -195,6 +208,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async close(): Promise<void> {
     this.client.destroy();
+    this.streamingClient.destroy();
   }
 }
 

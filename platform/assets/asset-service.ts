@@ -12,7 +12,7 @@
 import { createReadStream } from 'node:fs';
 import type pg from 'pg';
 import { badRequest, forbidden, notFound } from '../../core/errors.ts';
-import { inspectOriginal } from '../../core/ingest/index.ts';
+import { inspectOriginal, type DecodeCheck } from '../../core/ingest/index.ts';
 import type { ImageFacts } from '../../core/ingest/types.ts';
 import { resolvePolicy, type EffectivePolicy } from '../../core/policy.ts';
 import type { ObjectStore } from '../../core/storage/types.ts';
@@ -98,6 +98,8 @@ export class AssetService {
   constructor(
     private readonly pool: pg.Pool,
     private readonly storage: ObjectStore,
+    /** The full decode of an upload, within the space's transform time budget (see platform.ts). */
+    private readonly checkDecodes: (...args: [...Parameters<DecodeCheck>, timeoutMs: number]) => Promise<void>,
   ) {}
 
   /** The space as the caller may see it, with the limits uploads into it must meet. */
@@ -143,12 +145,16 @@ export class AssetService {
   }
 
   async inspect(upload: ReceivedUpload, space: SpaceForUpload): Promise<ImageFacts> {
-    return inspectOriginal(upload.filePath, upload.declaredMimeType, {
-      maxBytes: space.policy.max_upload_bytes,
-      maxInputPixels: space.policy.max_input_pixels,
-      maxFrames: space.policy.max_frames,
-      allowSvg: space.policy.allow_svg,
-    });
+    const { policy } = space;
+    const limits = {
+      maxBytes: policy.max_upload_bytes,
+      maxInputPixels: policy.max_input_pixels,
+      maxFrames: policy.max_frames,
+      allowSvg: policy.allow_svg,
+    };
+    return inspectOriginal(upload.filePath, upload.declaredMimeType, limits, (input, header, maxInputPixels) =>
+      this.checkDecodes(input, header, maxInputPixels, policy.transform_timeout_ms),
+    );
   }
 
   /** Creates an asset, or answers the existing one when the same bytes are already in the space. */

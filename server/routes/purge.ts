@@ -9,7 +9,7 @@ import { isUuid } from '../../core/uuid.ts';
 import type { ApiKeyAuthenticator } from '../../platform/keys/api-key-authenticator.ts';
 import type { CachePurge } from '../../platform/purge/cache-purge.ts';
 import { errorResponses } from '../response-schemas.ts';
-import { PURGE_BODY, uuidParams } from '../request-schemas.ts';
+import { optionalBody, PURGE_BODY, uuidParams } from '../request-schemas.ts';
 
 const PURGE_OUTCOME = {
   type: 'object',
@@ -27,14 +27,6 @@ export interface PurgeRouteDeps {
   cachePurge: CachePurge;
 }
 
-function includeStorage(body: unknown): boolean {
-  if (body === undefined || body === null || body === '') return false;
-  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body must be a JSON object such as {"storage": true}');
-  const { storage } = body as { storage?: unknown };
-  if (storage !== undefined && typeof storage !== 'boolean') throw badRequest('"storage" must be true or false');
-  return storage === true;
-}
-
 const PURGES = [
   { param: 'assetId', path: '/v1/assets/:assetId/purge', what: 'an asset\'s variants', purge: 'purgeAsset' },
   { param: 'spaceId', path: '/v1/spaces/:spaceId/purge', what: 'the variants of every asset of a space', purge: 'purgeSpace' },
@@ -43,10 +35,10 @@ const PURGES = [
 export function registerPurgeRoutes(app: FastifyInstance, deps: PurgeRouteDeps): void {
   for (const { param, path, what, purge } of PURGES) {
     const summary = `Drop ${what} from every cache (and storage with {"storage": true}); CDNs are purged shortly after`;
-    app.post(path, { schema: { tags: ['assets'], security: [{ apiKey: [] }], params: uuidParams(param), body: PURGE_BODY, summary, response: { 202: PURGE_OUTCOME, ...errorResponses(400, 401, 403, 404, 429) } } }, async (request, reply) => {
+    app.post(path, { preValidation: optionalBody, schema: { tags: ['assets'], security: [{ apiKey: [] }], params: uuidParams(param), body: PURGE_BODY, summary, response: { 202: PURGE_OUTCOME, ...errorResponses(400, 401, 403, 404, 429) } } }, async (request, reply) => {
       const id = (request.params as Record<string, string>)[param]!;
       if (!isUuid(id)) throw badRequest(`${param} must be a UUID, got "${id}"`);
-      const storage = includeStorage(request.body);
+      const storage = (request.body as { storage?: boolean }).storage === true;
       const claims = await deps.auth.authenticate(request.headers['x-api-key']);
       const outcome = await deps.cachePurge[purge](claims, id.toLowerCase(), { includeStorage: storage });
       return reply.code(202).send(outcome);

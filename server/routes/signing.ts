@@ -5,7 +5,7 @@ import { requireScope, type ApiKeyAuthenticator } from '../../platform/keys/api-
 import type { SigningService } from '../../platform/keys/signing-keys.ts';
 import { baseUrlFor } from '../../platform/base-url.ts';
 import { errorResponses, ref, SIGNED_URLS, SIGNING_KEY } from '../response-schemas.ts';
-import { ROTATE_BODY, SIGN_BODY, SIGNING_KEY_PARAMS } from '../request-schemas.ts';
+import { optionalBody, ROTATE_BODY, SIGN_BODY, SIGNING_KEY_PARAMS } from '../request-schemas.ts';
 
 const SIGNING_DOC = { tags: ['signing'], security: [{ apiKey: [] }] };
 
@@ -31,10 +31,10 @@ export function registerSigningRoutes(app: FastifyInstance, { auth, signing, pub
     return { urls };
   });
 
-  app.post('/v1/signing-keys/rotate', { schema: { ...SIGNING_DOC, summary: 'Create a new active signing key; the previous one keeps verifying for its grace period (scope admin)', body: ROTATE_BODY, response: { 201: ref(SIGNING_KEY), ...errorResponses(400, 401, 403, 404, 429) } } }, async (request, reply) => {
+  app.post('/v1/signing-keys/rotate', { preValidation: optionalBody, schema: { ...SIGNING_DOC, summary: 'Create a new active signing key; the previous one keeps verifying for its grace period (scope admin)', body: ROTATE_BODY, response: { 201: ref(SIGNING_KEY), ...errorResponses(400, 401, 403, 404, 429) } } }, async (request, reply) => {
     const claims = await auth.authenticate(request.headers['x-api-key']);
     requireScope(claims, 'admin');
-    const body = (request.body ?? {}) as { organizationId?: unknown; tenantId?: unknown };
+    const body = request.body as { organizationId?: unknown; tenantId?: unknown };
     const organizationId = typeof body.organizationId === 'string' ? body.organizationId : claims.organizationId;
     if (!organizationId) throw badRequest('organizationId is required for platform keys');
     const tenantId = typeof body.tenantId === 'string' ? body.tenantId : claims.tenantId;

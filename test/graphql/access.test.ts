@@ -99,7 +99,7 @@ describe('API keys on /graphql', () => {
 
   it('let members read their own organization only', async () => {
     for (const key of [org.adminKey, org.tenants[0].key, org.tenants[1].key]) {
-      const data = await graphqlData<{ allOrganizations: { nodes: { rowId: string }[] } }>(server.baseUrl, '{ allOrganizations { nodes { rowId } } }', {}, key);
+      const data = await graphqlData<{ allOrganizations: { nodes: { rowId: string }[] } }>(server.baseUrl, '{ allOrganizations(first: 100) { nodes { rowId } } }', {}, key);
       expect(data.allOrganizations.nodes).toEqual([{ rowId: org.id }]);
     }
   });

@@ -36,7 +36,7 @@ describe('createAnalystLogin', () => {
       await client.end();
     }
     const listed = await graphqlData<{ allAnalystLogins: { nodes: { roleName: string }[] } }>(
-      app.baseUrl, '{ allAnalystLogins { nodes { roleName } } }', {}, org.adminKey,
+      app.baseUrl, '{ allAnalystLogins(first: 100) { nodes { roleName } } }', {}, org.adminKey,
     );
     expect(listed.allAnalystLogins.nodes).toEqual([{ roleName: login!.roleName }]);
     const refused = await graphqlData<{ dropAnalystLogin: { result: boolean } }>(app.baseUrl, DROP, { role: login!.roleName }, other.adminKey);

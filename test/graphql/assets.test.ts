@@ -42,7 +42,7 @@ interface AssetPage {
 
 async function listIds(args: string, variables: Record<string, unknown> = {}): Promise<string[]> {
   const declarations = Object.keys(variables).length === 0 ? '' : `(${Object.keys(variables).map((name) => `$${name}: UUID!`).join(', ')})`;
-  const data = await graphqlData<AssetPage>(server.baseUrl, `query${declarations} { allAssets(${args}) { nodes { rowId } } }`, variables, org.adminKey);
+  const data = await graphqlData<AssetPage>(server.baseUrl, `query${declarations} { allAssets(first: 100, ${args}) { nodes { rowId } } }`, variables, org.adminKey);
   return data.allAssets.nodes.map((node) => node.rowId);
 }
 
@@ -161,8 +161,8 @@ describe('read-only views of an asset', () => {
     const data = await graphqlData<{ assetByRowId: { versions: { nodes: unknown[] }; derivedAssets: { nodes: unknown[] } } }>(
       server.baseUrl,
       `query($id: UUID!) { assetByRowId(rowId: $id) {
-        versions { nodes { version format width height } }
-        derivedAssets { nodes { outputFormat width assetVersion { version } } }
+        versions(first: 100) { nodes { version format width height } }
+        derivedAssets(first: 100) { nodes { outputFormat width assetVersion { version } } }
       } }`,
       { id: assets[0]!.id },
       org.tenants[0].key,
@@ -180,7 +180,7 @@ describe('read-only views of an asset', () => {
     );
     const data = await graphqlData<{ spaceByRowId: { dailyUsage: { nodes: unknown[] } } }>(
       server.baseUrl,
-      'query($id: UUID!) { spaceByRowId(rowId: $id) { dailyUsage(condition: { day: "2025-03-01" }) { nodes { day spaceSlug requestCount bandwidthBytes } } } }',
+      'query($id: UUID!) { spaceByRowId(rowId: $id) { dailyUsage(first: 100, condition: { day: "2025-03-01" }) { nodes { day spaceSlug requestCount bandwidthBytes } } } }',
       { id: web.spaceId },
       web.key,
     );
@@ -188,14 +188,14 @@ describe('read-only views of an asset', () => {
   });
 
   it('shows the audit trail to admin keys only, without secrets', async () => {
-    const query = 'query($id: UUID!) { allAuditLogs(filter: { resourceId: { equalTo: $id } }, orderBy: CREATED_AT_ASC) { nodes { action actorType newRow } } }';
+    const query = 'query($id: UUID!) { allAuditLogs(first: 100, filter: { resourceId: { equalTo: $id } }, orderBy: CREATED_AT_ASC) { nodes { action actorType newRow } } }';
     const data = await graphqlData<{ allAuditLogs: { nodes: { action: string; actorType: string }[] } }>(server.baseUrl, query, { id: assets[1]!.id }, org.adminKey);
     expect(data.allAuditLogs.nodes.map((entry) => entry.action)).toEqual(['asset.insert', 'asset.update']);
     expect(data.allAuditLogs.nodes.every((entry) => entry.actorType === 'api_key')).toBe(true);
 
     const keyAudit = await graphqlData<{ allAuditLogs: { nodes: { newRow: Record<string, unknown> }[] } }>(
       server.baseUrl,
-      '{ allAuditLogs(filter: { resourceType: { equalTo: "api_key" } }) { nodes { newRow } } }',
+      '{ allAuditLogs(first: 100, filter: { resourceType: { equalTo: "api_key" } }) { nodes { newRow } } }',
       {},
       org.adminKey,
     );

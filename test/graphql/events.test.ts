@@ -42,7 +42,7 @@ async function createEndpoint(url = 'http://127.0.0.1:9/hook'): Promise<{ secret
 }
 
 const listEndpoints = async (apiKey: string) =>
-  (await graphql<{ allWebhookEndpoints: { nodes: Endpoint[] } }>(server.baseUrl, `{ allWebhookEndpoints { nodes { ${ENDPOINT_FIELDS} } } }`, {}, apiKey));
+  (await graphql<{ allWebhookEndpoints: { nodes: Endpoint[] } }>(server.baseUrl, `{ allWebhookEndpoints(first: 100) { nodes { ${ENDPOINT_FIELDS} } } }`, {}, apiKey));
 
 /** The error code of a mutation that must have failed. */
 async function refusal(query: string, input: Record<string, unknown>, apiKey: string): Promise<string | undefined> {
@@ -60,7 +60,7 @@ describe('webhook endpoints over GraphQL', () => {
     expect(listed.data!.allWebhookEndpoints.nodes.map((endpoint) => endpoint.rowId)).toContain(created.webhookEndpoint.rowId);
     expect(JSON.stringify(listed)).not.toContain(created.secret);
     // no field can ask for it
-    const asked = await graphql(server.baseUrl, '{ allWebhookEndpoints { nodes { secretCiphertext } } }', {}, org.adminKey);
+    const asked = await graphql(server.baseUrl, '{ allWebhookEndpoints(first: 100) { nodes { secretCiphertext } } }', {}, org.adminKey);
     expect(asked.errors?.[0]?.message).toMatch(/secretCiphertext/);
     // another organisation's admin and a tenant-scoped key see nothing
     expect((await listEndpoints(other.adminKey)).data!.allWebhookEndpoints.nodes).toEqual([]);
@@ -99,8 +99,8 @@ describe('webhook endpoints over GraphQL', () => {
       `insert into imgplane.webhook_delivery_attempts (organization_id, delivery_id, attempt, duration_ms, status_code, succeeded) values ($1, $2, 1, 12, 503, false)`,
       [org.id, deliveryId],
     );
-    const LOG = `query($endpoint: UUID!) { allWebhookDeliveries(condition: { endpointId: $endpoint }) {
-      nodes { rowId status eventType attemptLog { nodes { attempt statusCode succeeded } } } } }`;
+    const LOG = `query($endpoint: UUID!) { allWebhookDeliveries(first: 100, condition: { endpointId: $endpoint }) {
+      nodes { rowId status eventType attemptLog(first: 100) { nodes { attempt statusCode succeeded } } } } }`;
     type Log = { allWebhookDeliveries: { nodes: { rowId: string; status: string; attemptLog: { nodes: unknown[] } }[] } };
     const seen = await graphqlData<Log>(server.baseUrl, LOG, { endpoint: webhookEndpoint.rowId }, org.adminKey);
     expect(seen.allWebhookDeliveries.nodes).toEqual([
@@ -108,7 +108,7 @@ describe('webhook endpoints over GraphQL', () => {
     ]);
     for (const outsider of [other.adminKey, org.tenants[0].key]) {
       expect((await graphqlData<Log>(server.baseUrl, LOG, { endpoint: webhookEndpoint.rowId }, outsider)).allWebhookDeliveries.nodes).toEqual([]);
-      const attempts = await graphqlData<{ allWebhookDeliveryAttempts: { nodes: unknown[] } }>(server.baseUrl, '{ allWebhookDeliveryAttempts { nodes { rowId } } }', {}, outsider);
+      const attempts = await graphqlData<{ allWebhookDeliveryAttempts: { nodes: unknown[] } }>(server.baseUrl, '{ allWebhookDeliveryAttempts(first: 100) { nodes { rowId } } }', {}, outsider);
       expect(attempts.allWebhookDeliveryAttempts.nodes).toEqual([]);
     }
 
@@ -133,7 +133,7 @@ describe('CDN purge targets over GraphQL', () => {
     expect(target).toMatchObject({ provider: 'http', settings: { url: 'http://127.0.0.1:9/purge' }, spaceId: org.tenants[0].spaceId });
     expect(await refusal(CREATE, { provider: 'nocdn', settings: {}, credentials: {} }, org.adminKey)).toBe('bad_request');
 
-    const LIST = '{ allCdnPurgeTargets { nodes { rowId provider settings description enabled } } }';
+    const LIST = '{ allCdnPurgeTargets(first: 100) { nodes { rowId provider settings description enabled } } }';
     const listed = await graphql<{ allCdnPurgeTargets: { nodes: { rowId: string }[] } }>(server.baseUrl, LIST, {}, org.adminKey);
     expect(listed.data!.allCdnPurgeTargets.nodes.map((row) => row.rowId)).toContain(target.rowId);
     expect(JSON.stringify(listed)).not.toContain('cdn-credential-1');

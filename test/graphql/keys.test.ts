@@ -53,14 +53,14 @@ describe('createApiKey', () => {
     const response = await fetch(`${server.baseUrl}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': org.adminKey },
-      body: JSON.stringify({ query: '{ allApiKeys(orderBy: CREATED_AT_DESC) { nodes { rowId keyId name scopes status lastUsedAt } } }' }),
+      body: JSON.stringify({ query: '{ allApiKeys(first: 100, orderBy: CREATED_AT_DESC) { nodes { rowId keyId name scopes status lastUsedAt } } }' }),
     });
     const text = await response.text();
     const listed = (JSON.parse(text) as { data: { allApiKeys: { nodes: { rowId: string; name: string }[] } } }).data.allApiKeys.nodes;
     expect(listed.map((key) => key.rowId)).toContain(created.apiKey.rowId);
     expect(text).not.toContain(created.secret);
     expect(text).not.toContain(createHash('sha256').update(created.secret).digest('hex'));
-    const asked = await graphql(server.baseUrl, '{ allApiKeys { nodes { secretHash } } }', {}, org.adminKey);
+    const asked = await graphql(server.baseUrl, '{ allApiKeys(first: 100) { nodes { secretHash } } }', {}, org.adminKey);
     expect(asked.errors?.[0]?.message).toMatch(/Cannot query field "secretHash" on type "ApiKey"/);
   });
 

@@ -78,7 +78,7 @@ describe('policy ceilings', () => {
 });
 
 describe('platform defaults and maxima', () => {
-  const CATALOG = '{ allPolicyKeys(condition: { key: "max_width" }) { nodes { key kind builtinMaximum platformMaximum } } }';
+  const CATALOG = '{ allPolicyKeys(first: 100, condition: { key: "max_width" }) { nodes { key kind builtinMaximum platformMaximum } } }';
   const SET_MAXIMUM = 'mutation($max: JSON) { updatePolicyKeyByKey(input: { key: "quality_jpeg", policyKeyPatch: { platformDefault: $max } }) { policyKey { key platformDefault } } }';
 
   it('are visible to the platform operator', async () => {

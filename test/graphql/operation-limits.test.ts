@@ -128,9 +128,26 @@ describe('GraphQL operation limits', () => {
     expect(introspection.response.errors).toBeUndefined();
     expect((introspection.response.data as { __schema: { types: unknown[] } }).__schema.types.length).toBeGreaterThan(50);
     expect((await timedGraphql('{ allAssets(first: 10) { nodes { rowId } } }')).response.status).toBe(200);
-    const unbounded = '{ allAssets { totalCount nodes { rowId } } }';
-    expectRefused((await timedGraphql(unbounded)).response, 'max_cost');
-    expect((await timedGraphql(unbounded, org.adminKey)).response.status).toBe(200);
+    const nested = '{ allAssets(first: 20) { totalCount nodes { rowId versions(first: 20) { nodes { version } } } } }';
+    expectRefused((await timedGraphql(nested)).response, 'max_cost');
+    expect((await timedGraphql(nested, org.adminKey)).response.status).toBe(200);
+  });
+
+  it('refuses a connection that reads rows without first or last, naming it; counting needs no page', async () => {
+    for (const [query, field] of [
+      ['{ allAssets { nodes { rowId } } }', 'allAssets'],
+      ['{ allAssets { edges { cursor } } }', 'allAssets'],
+      ['{ allAssets(first: 1) { nodes { versions { nodes { version } } } } }', 'versions'],
+      ['query($n: Int) { allAssets(first: $n) { nodes { rowId } } }', 'allAssets'],
+    ] as const) {
+      const message = expectRefused((await timedGraphql(query, org.adminKey)).response, 'max_page_size');
+      expect(message).toBe(`${field} reads rows without first or last: ask for a page, e.g. ${field}(first: 100), at most 1000`);
+    }
+    for (const query of ['{ allAssets { totalCount } }', '{ allAssets(last: 2) { nodes { rowId } } }', '{ allAssets(first: 0) { pageInfo { hasNextPage } } }']) {
+      const { response } = await timedGraphql(query, org.adminKey);
+      expect(response.errors, query).toBeUndefined();
+      expect(response.status).toBe(200);
+    }
   });
 
   it('limits the request body to 256 KiB', async () => {

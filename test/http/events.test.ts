@@ -117,6 +117,12 @@ describe('per-organisation webhooks', () => {
 });
 
 describe('CDN purge and the invalidation API', () => {
+  // One purge target for the organisation, so that each test below sees the CDN called on its own.
+  beforeAll(async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    await app.platform.purgeTargets.create(admin, { provider: 'http', settings: { url: `${receiver.url}/cdn` }, credentials: { secret: 'cdn-secret' } });
+  });
+
   it('tags image responses with organisation, space and asset', async () => {
     const assetId = await uploadAsset();
     const tenant = org.tenants[0];
@@ -129,8 +135,6 @@ describe('CDN purge and the invalidation API', () => {
   });
 
   it('purges the CDN through the outbox when an asset is deleted', async () => {
-    receiver.answerWith(() => ({ status: 200 }));
-    await app.platform.purgeTargets.create(admin, { provider: 'http', settings: { url: `${receiver.url}/cdn` }, credentials: { secret: 'cdn-secret' } });
     const assetId = await uploadAsset();
     const deleted = await fetch(`${app.baseUrl}/v1/assets/${assetId}`, { method: 'DELETE', headers: { 'x-api-key': org.tenants[0].key } });
     expect(deleted.status).toBe(204);

@@ -35,6 +35,8 @@ describe('request schemas', () => {
     ['delete an asset by a non-UUID', 'DELETE', '/v1/assets/123', undefined, /assetId/],
     ['upload into a non-UUID space', 'POST', '/v1/spaces/xyz/assets', undefined, /spaceId/],
     ['purge with a non-boolean storage', 'POST', '/v1/assets/00000000-0000-4000-8000-000000000000/purge', { storage: 'yes' }, /storage/],
+    ['rotate with a body that is no object', 'POST', '/v1/signing-keys/rotate', ['tenantId'], /body must be object/],
+    ['purge with a body that is no object', 'POST', '/v1/spaces/00000000-0000-4000-8000-000000000000/purge', [true], /body must be object/],
   ])('answers 400 to %s, naming the field', async (_case, method, route, body, field) => {
     const error = await expectError(await call(method, route, body), 400);
     expect(error.error).toBe('bad_request');

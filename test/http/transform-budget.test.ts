@@ -62,6 +62,15 @@ describe('the transform budget', () => {
     expect((await fetch(imageUrl(panorama, 'w_64-blur_20.png'))).status).toBe(200);
   });
 
+  it('refuses png8 and lossless WebP of a large output by max_transform_cost (they would run past the deadline), and serves them small', async () => {
+    for (const [ops, dominant] of [['w_4096-h_4096-f_fill-png8.png', 'png8 encoding'], ['w_4096-h_4096-f_fill-lossless.webp', 'lossless webp encoding']]) {
+      const { response, ms } = await timed(imageUrl(panorama, ops!));
+      expect(await expectError(response, 400), ops).toMatchObject({ detail: { limit: 'max_transform_cost', dominant } });
+      expect(ms).toBeLessThan(1_000);
+    }
+    for (const ops of ['w_64-png8.png', 'w_64-lossless.webp']) expect((await fetch(imageUrl(panorama, ops))).status, ops).toBe(200);
+  });
+
   it('applies a space policy max_output_pixels (a limit) to the size after the fit', async () => {
     const [, other] = org.tenants;
     await setPolicy(server.platform, { organizationId: org.id, tenantId: other.id, spaceId: other.spaceId }, 'max_output_pixels', 40_000);

@@ -3,20 +3,26 @@
  * the test watches that process and its transform children through /proc. After the 503 the tree
  * must be back to idle CPU within a second, its memory near where it was, and SIGTERM must still
  * stop it. (Before transforms ran in killable processes, libvips ran on for seconds to minutes
- * after the 503, growing and holding the process past SIGTERM.)
+ * after the 503, growing and holding the process past SIGTERM.) An upload's full decode check
+ * runs there too, under the same budget.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { startEntryPoint, type Started } from '../support/processes.ts';
 import { cpuSecondsBetween, treeUsage, type TreeUsage } from '../support/process-stats.ts';
-import { createOrganization, setPolicy, type TestOrganization } from '../support/tenancy.ts';
+import { withClaims } from '../../platform/request-context.ts';
+import { upload } from '../support/http.ts';
+import { createOrganization, PLATFORM_ADMIN, setPolicy, type TestOrganization } from '../support/tenancy.ts';
 import { expectError, flatPicture, imageUrl, tallStrip, uploadAsset, type ImageAddress } from './delivery-fixtures.ts';
 
 const TIMEOUT_MS = 1_000;
+/** The budget of the second tenant's space, which receives an upload that decodes slowly. */
+const DECODE_TIMEOUT_MS = 100;
 const MB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,6 +42,8 @@ beforeAll(async () => {
   org = await createOrganization(uploader.platform, 'kill');
   const tenant = org.tenants[0];
   await setPolicy(uploader.platform, { organizationId: org.id, tenantId: tenant.id, spaceId: tenant.spaceId }, 'transform_timeout_ms', TIMEOUT_MS);
+  const slow = org.tenants[1]!;
+  await setPolicy(uploader.platform, { organizationId: org.id, tenantId: slow.id, spaceId: slow.spaceId }, 'transform_timeout_ms', DECODE_TIMEOUT_MS);
   server = startEntryPoint('server/main.ts', {
     DATABASE_URL: inject('databaseUrl'),
     HOST: '127.0.0.1',
@@ -60,6 +68,34 @@ afterAll(async () => {
   }
   await uploader?.close();
   await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('an upload whose full decode runs past the transform budget', () => {
+  it('is refused with 422 naming transform_timeout_ms, stores nothing, and its decode stops there', async () => {
+    const pid = server.child.pid as number;
+    const slow = org.tenants[1]!;
+    // 49 megapixels in about 1.5 KB: an AVIF that takes a second of CPU to decode, ten budgets.
+    const flat = { width: 7_000, height: 7_000, channels: 3 as const, background: '#336699' };
+    const bomb = await sharp({ create: flat }).avif({ effort: 0 }).toBuffer();
+    expect(bomb.length).toBeLessThan(10_000);
+
+    const started = performance.now();
+    const body = await expectError(await upload(baseUrl, slow.key, slow.spaceId, bomb), 422);
+    const tookMs = performance.now() - started;
+    expect(body).toMatchObject({ error: 'unprocessable_image', detail: { limit: 'transform_timeout_ms' } });
+    expect(body.message).toContain(`${DECODE_TIMEOUT_MS} ms`);
+
+    await sleep(300);
+    const settled = treeUsage(pid);
+    await sleep(1_000);
+    const cpuSeconds = cpuSecondsBetween(settled, treeUsage(pid));
+    console.log(`[transform-kill] slow-decode upload refused in ${tookMs.toFixed(0)} ms; CPU in the second after: ${cpuSeconds.toFixed(2)} s`);
+    expect(cpuSeconds).toBeLessThan(0.3);
+    const stored = await withClaims(uploader.platform.pool, PLATFORM_ADMIN, (client) =>
+      client.query<{ assets: number }>('select count(*)::int as assets from imgplane.assets where space_id = $1', [slow.spaceId]),
+    );
+    expect(stored.rows[0]?.assets).toBe(0);
+  }, 60_000);
 });
 
 describe('a transform over its deadline', () => {

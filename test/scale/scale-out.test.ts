@@ -5,6 +5,8 @@
  * - 100 concurrent requests for one new variant, spread over both servers: 1 transform in total;
  * - a key revoked through one server is refused by the other within 1 s (the outbox's NOTIFY,
  *   not the 10 s auth cache TTL);
+ * - a new version uploaded through one server is what the other serves on its `latest` URL within
+ *   1 s, although that server had the old version cached;
  * - a worker killed with SIGKILL while it runs a job: the other finishes it, one variant stored.
  */
 import { randomBytes } from 'node:crypto';
@@ -15,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { applyDatabase } from '../../db/apply.ts';
 import { createApiKey } from '../../platform/keys/api-key-admin.ts';
 import { PRESENCE_LOCK_CLASS } from '../../worker/dead-worker-recovery.ts';
-import { corpusFile } from '../support/http.ts';
-import { flatPicture, uploadAsset } from '../http/delivery-fixtures.ts';
+import { corpusFile, responseBytes, upload } from '../support/http.ts';
+import { flatPicture, pixelAt, uploadAsset } from '../http/delivery-fixtures.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { REPO_ROOT, startEntryPoint, type Started } from '../support/processes.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
@@ -132,6 +134,27 @@ describe.skipIf(!redisUrl)('two servers and two workers on one database and Redi
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(status, 'still accepted 1 s after the revocation').toBe(401);
+  }, 60_000);
+
+  it('serves a new version on latest from the other server within 1 s of its upload through one', async () => {
+    const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
+    const tenant = org.tenants[0];
+    const asset = await uploadAsset(a.baseUrl, tenant, await flatPicture(64, 48, '#ff0000', 'png'));
+    const latestUrl = `${b.baseUrl}/v1/pub/${org.slug}/${tenant.slug}/${tenant.spaceSlug}/img/${asset.id}/latest/w_32.png`;
+    const redServed = async () => (await pixelAt(await responseBytes(await fetch(latestUrl)), 0, 0))[0];
+    expect(await redServed()).toBe(255);
+    expect((await fetch(latestUrl)).headers.get('x-cache'), 'b keeps version 1 cached').toBe('hit-memory');
+
+    const replaced = await upload(a.baseUrl, tenant.key, tenant.spaceId, await flatPicture(64, 48, '#000000', 'png'), {}, 'PUT', asset.id);
+    expect(replaced.status).toBe(201);
+    expect(((await replaced.json()) as { version: number }).version).toBe(2);
+    const uploadedAt = performance.now();
+    let red = await redServed();
+    while (red !== 0 && performance.now() - uploadedAt < 1_000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      red = await redServed();
+    }
+    expect(red, 'b still served version 1 on latest 1 s after version 2 was uploaded through a').toBe(0);
   }, 60_000);
 
   it('finishes the job of a worker killed with SIGKILL on the other worker, with one variant', async () => {

@@ -36,6 +36,8 @@ export interface S3TestServer {
   stop(): void;
   /** Serves again on the same port after `stop`. */
   restart(): void;
+  /** Closes every live connection while still serving, as a server's keep-alive idle timeout does. */
+  dropConnections(): void;
   /**
    * Bytes the server has so far written for the latest PUT of `key` (s3rver only; undefined for
    * an external endpoint): lets a test see an upload arrive while it is still being produced.
@@ -59,6 +61,7 @@ export async function startS3Server(): Promise<S3TestServer> {
     receivedBytes: (key) => backend.receivedBytes?.get(key),
     stop: () => proxy.cut(),
     restart: () => proxy.restore(),
+    dropConnections: () => proxy.dropConnections(),
     close: async () => {
       await proxy.close();
       await backend.close();

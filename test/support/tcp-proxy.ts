@@ -10,6 +10,8 @@ export interface TcpProxy {
   port: number;
   /** Destroys every live connection and refuses new ones until `restore()`. */
   cut(): void;
+  /** Destroys every live connection, as a server closing idle keep-alive connections does; new ones are relayed. */
+  dropConnections(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -47,14 +49,18 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     server.listen(0, '127.0.0.1', () => resolve());
   });
 
+  const dropConnections = (): void => {
+    for (const socket of liveSockets) socket.destroy();
+  };
   const cut = (): void => {
     isCut = true;
-    for (const socket of liveSockets) socket.destroy();
+    dropConnections();
   };
 
   return {
     port: (server.address() as AddressInfo).port,
     cut,
+    dropConnections,
     restore: () => {
       isCut = false;
     },

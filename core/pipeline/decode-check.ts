@@ -1,6 +1,6 @@
-import type { ImageHeader } from '../pipeline/header.ts';
-import { decodeError } from '../pipeline/decode-error.ts';
-import { openImage } from '../pipeline/open-image.ts';
+import type { ImageHeader } from './header.ts';
+import { decodeError } from './decode-error.ts';
+import { openImage } from './open-image.ts';
 
 /** Formats whose every page must decode: animation frames, and HEIF's top-level images. */
 const CHECK_ALL_PAGES: ReadonlySet<string> = new Set(['gif', 'webp', 'heif']);

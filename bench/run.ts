@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const database = await acquireTestDatabase();
   const workDir = await mkdtemp(path.join(tmpdir(), 'imgplane-bench-run-'));
   const redisUrl = await redisUrlIfAvailable();
-  const servers = new Servers({ databaseUrl: database.url, redisUrl, image: IMAGE, workDir });
+  const servers = new Servers({ databaseUrl: database.url, authDatabaseUrl: database.authUrl, redisUrl, image: IMAGE, workDir });
   const widths = new FreshWidths();
   const results: Record<string, ScenarioResult | { error: string }> = {};
   const checks: Check[] = [];

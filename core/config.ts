@@ -12,8 +12,17 @@ export interface AppConfig {
   production: boolean;
   host: string;
   port: number;
-  /** Absent: start the embedded PostgreSQL under `dataDir`. */
+  /**
+   * The login that migrates: it owns the schema (through imgplane_owner) and graphile-worker's
+   * queue. Absent: start the embedded PostgreSQL under `dataDir`.
+   */
   databaseUrl: string | undefined;
+  /**
+   * AUTH_DATABASE_URL: the login every request and job runs under, imgplane_authenticator, which
+   * can only become the request roles. Absent: DATABASE_URL with that user name and no password
+   * (trust, peer or certificate authentication; the embedded cluster sets its own).
+   */
+  authDatabaseUrl: string | undefined;
   /** Absent: in-process cache and lock only. */
   redisUrl: string | undefined;
   dataDir: string;
@@ -109,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host,
     port,
     databaseUrl: nonEmpty(env.DATABASE_URL),
+    authDatabaseUrl: nonEmpty(env.AUTH_DATABASE_URL),
     redisUrl: nonEmpty(env.REDIS_URL),
     dataDir,
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65_535),

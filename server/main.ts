@@ -29,7 +29,7 @@ const say = (line: string) => console.log(`[imgplane] ${line}`);
 
 async function main(shutdown: Shutdown): Promise<void> {
   const config = loadConfig();
-  let databaseUrl = config.databaseUrl;
+  let { databaseUrl, authDatabaseUrl } = config;
   if (databaseUrl) {
     say(`database: ${redactUrl(databaseUrl)}`);
   } else {
@@ -45,12 +45,13 @@ async function main(shutdown: Shutdown): Promise<void> {
     // Stopped last, and also when the start fails or is interrupted after this point.
     shutdown.onStop(() => embedded.stop());
     databaseUrl = embedded.url;
+    authDatabaseUrl = embedded.authenticatorUrl;
     await shutdown.checkpoint();
   }
   await applyDatabase(databaseUrl, { log: say });
   await shutdown.checkpoint();
   const masterKey = config.masterKey ?? (await loadOrCreateDevMasterKey(config.dataDir));
-  const platform = await createPlatform({ ...config, databaseUrl, masterKey });
+  const platform = await createPlatform({ ...config, databaseUrl, authDatabaseUrl, masterKey });
   shutdown.onStop(() => platform.close());
   say(`storage: ${describeStorage(config)}`);
   say(`cache and lock: ${config.redisUrl ? `Redis ${redactUrl(config.redisUrl)} + in-process` : 'in-process (set REDIS_URL to share across instances)'}`);

@@ -21,6 +21,8 @@ export interface TestDatabases {
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    /** Of imgplane_authenticator, the login of a server's requests and jobs ('' where trusted). */
+    authenticatorPassword: string;
     testDatabases: TestDatabases;
     /** Empty when no Redis answers: tests that need it say so and skip. */
     redisUrl: string;
@@ -39,6 +41,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const redisUrl = (await redisUrlIfAvailable()) ?? '';
     console.log(`[imgplane tests] Redis: ${redisUrl || 'none answers on 127.0.0.1:6379 (Redis tests skip)'}`);
     project.provide('databaseUrl', databaseUrl);
+    project.provide('authenticatorPassword', server.authenticatorPassword);
     project.provide('testDatabases', { adminUrl: server.adminUrl, template, prefix });
     project.provide('redisUrl', redisUrl);
   } catch (error) {

@@ -70,7 +70,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   const config = options.config ?? loadWorkerConfig();
   const logger = workerLogger(platform.config.logLevel);
   // The pregeneration consumer enqueues through these utils, so the queue schema must exist first.
-  const utils = await makeWorkerUtils({ pgPool: platform.pool, logger });
+  const utils = await makeWorkerUtils({ pgPool: platform.queuePool, logger });
   const deliveries = new WebhookDeliveries(platform.pool, platform.config.masterKey, platform.outbound, config.webhookRetry);
   const sink = config.eventsAmqpUrl ? new AmqpEventSink({ url: config.eventsAmqpUrl }) : undefined;
   try {
@@ -88,13 +88,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
     const events: WorkerEvents = new EventEmitter();
     countJobOutcomes(events, platform.metrics);
     const recovery = await startDeadWorkerRecovery({
-      pool: platform.pool,
+      pool: platform.queuePool,
       events,
       utils,
       log: (message) => logger.warn(message),
     });
     const runner = await run({
-      pgPool: platform.pool,
+      pgPool: platform.queuePool,
       events,
       taskList,
       // The safety net: events committed while no worker ran, or before graphile_worker existed.

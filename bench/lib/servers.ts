@@ -24,6 +24,8 @@ export interface RunningServer {
 
 export interface BenchEnvironment {
   databaseUrl: string;
+  /** The same database as imgplane_authenticator, the login of the servers' requests. */
+  authDatabaseUrl: string;
   /** Absent: no Redis here; kinds that need it are unavailable. */
   redisUrl: string | undefined;
   image: string;
@@ -42,7 +44,7 @@ interface KindSpec {
  * directory, removed with it.
  */
 function imgplaneEnv(env: BenchEnvironment, directory: string, rateLimits: 'on' | 'off' = 'off'): NodeJS.ProcessEnv {
-  return { RATE_LIMITS: rateLimits, LOG_LEVEL: 'silent', DATABASE_URL: env.databaseUrl, BENCH_DATA_DIR: path.join(env.workDir, directory) };
+  return { RATE_LIMITS: rateLimits, LOG_LEVEL: 'silent', DATABASE_URL: env.databaseUrl, AUTH_DATABASE_URL: env.authDatabaseUrl, BENCH_DATA_DIR: path.join(env.workDir, directory) };
 }
 
 const SERVER_KINDS = {

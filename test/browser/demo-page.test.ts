@@ -121,7 +121,7 @@ describe.skipIf(!hasChromium)('the demo page in Chromium', () => {
     await page.waitForSelector('#upload-status[data-asset-id]');
     const assetId = (await one('#upload-status')).assetId;
     expect((await one('#upload-progress')).value).toBe(100);
-    const { rows } = await server.platform.pool.query('select space_id, tags from imgplane.assets where id = $1', [assetId]);
+    const { rows } = await server.db.query('select space_id, tags from imgplane.assets where id = $1', [assetId]);
     expect(rows).toEqual([{ space_id: seed.spaceId, tags: ['demo-page'] }]);
     await expect.poll(async () => (await elements('img[data-role="uploaded"]')).some((img) => img.complete && img.width > 0), { timeout: 20_000 }).toBe(true);
   });

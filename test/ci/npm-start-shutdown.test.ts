@@ -54,7 +54,7 @@ async function startNpm(): Promise<NpmStart> {
   const [port, pgPort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = { ...process.env, IMGPLANE_DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(pgPort) };
   // Zero-config: nothing of the test run's own configuration may leak into the product.
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'STORAGE', 'NODE_ENV', 'HOST', 'WORKER_MODE', 'IMGPLANE_MASTER_KEY', 'LOG_LEVEL']) delete env[name];
+  for (const name of ['DATABASE_URL', 'AUTH_DATABASE_URL', 'REDIS_URL', 'STORAGE', 'NODE_ENV', 'HOST', 'WORKER_MODE', 'IMGPLANE_MASTER_KEY', 'LOG_LEVEL']) delete env[name];
 
   const child = spawn('npm', ['start'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
   npm = child;

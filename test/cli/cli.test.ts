@@ -110,7 +110,7 @@ describe('imgplane control plane, upload, sign, usage', () => {
       // A second run sends nothing: the space already holds both.
       const rerun = json<Summary>(await cli(key.secret, 'upload', folder, '--space', space.rowId));
       expect([rerun.uploaded, rerun.alreadyThere, rerun.duplicates, rerun.failed]).toEqual([0, 2, 1, 0]);
-      const { rows } = await app.platform.pool.query('select count(*)::int as n from imgplane.assets where space_id = $1', [space.rowId]);
+      const { rows } = await app.db.query('select count(*)::int as n from imgplane.assets where space_id = $1', [space.rowId]);
       expect(rows[0].n).toBe(2);
 
       // Signing needs a signing key of the organisation.

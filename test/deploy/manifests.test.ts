@@ -58,6 +58,7 @@ interface ComposeService {
   build?: unknown;
   command?: string[];
   environment?: Record<string, string>;
+  volumes?: string[];
   ports?: unknown[];
   healthcheck?: { test: string[] };
 }
@@ -135,6 +136,19 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       if (!OUR_IMAGE.test(service.image ?? '') && !service.build) continue;
       for (const variable of Object.keys(service.environment ?? {})) expect(variables, `${name}: ${variable}`).toContain(variable);
+    }
+  });
+
+  it('runs requests as imgplane_authenticator, with the password the database is initialised with', async () => {
+    const init = compose.services.postgres!.volumes!.find((volume) => volume.includes('/docker-entrypoint-initdb.d/'));
+    const script = await readFile(path.join(REPO_ROOT, init!.split(':')[0]!), 'utf8');
+    for (const name of ['server', 'worker']) {
+      const environment = compose.services[name]!.environment!;
+      const login = new URL(environment.AUTH_DATABASE_URL!);
+      expect(login.username, name).toBe('imgplane_authenticator');
+      expect(script).toContain(`create role imgplane_authenticator login noinherit password '${login.password}'`);
+      // Same server and database as the migrating login.
+      expect(`${login.host}${login.pathname}`).toBe(`${new URL(environment.DATABASE_URL!).host}${new URL(environment.DATABASE_URL!).pathname}`);
     }
   });
 

@@ -92,7 +92,7 @@ describe.skipIf(unavailable !== undefined)('outbox events on RabbitMQ', () => {
 
   /** The outbox's asset events of these assets, oldest first (ground truth, as the superuser). */
   async function outboxEvents(assetIds: readonly string[]) {
-    const { rows } = await app.platform.pool.query<{ id: string; event_type: string; aggregate_id: string; delivered_at: Date | null; last_error: string | null }>(
+    const { rows } = await app.db.query<{ id: string; event_type: string; aggregate_id: string; delivered_at: Date | null; last_error: string | null }>(
       `select id::text, event_type, aggregate_id::text, delivered_at, last_error from imgplane.events
         where aggregate_type = 'asset' and aggregate_id = any($1::uuid[]) order by id`,
       [assetIds],

@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 async function countRows(sql: string, parameters: unknown[] = []): Promise<number> {
-  const { rows } = await server.platform.pool.query<{ count: string }>(sql, parameters);
+  const { rows } = await server.db.query<{ count: string }>(sql, parameters);
   return Number(rows[0]!.count);
 }
 

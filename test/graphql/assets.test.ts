@@ -97,10 +97,10 @@ describe('updating assets', () => {
     ['a tag with a comma', { tags: ['a,b'] }, /tags must be a list of tags/],
     ['a folder with a space', { folder: '/my photos/' }, /invalid folder/],
   ])('rejects %s like an upload would, changing nothing', async (_case, patch, message) => {
-    const { rows: before } = await server.platform.pool.query('select tags, folder from imgplane.assets where id = $1', [assets[0]!.id]);
+    const { rows: before } = await server.db.query('select tags, folder from imgplane.assets where id = $1', [assets[0]!.id]);
     const response = await graphql(server.baseUrl, UPDATE, { id: assets[0]!.id, patch }, org.adminKey);
     expect(response.errors?.[0]).toMatchObject({ message: expect.stringMatching(message), extensions: { code: 'bad_request' } });
-    const { rows: after } = await server.platform.pool.query('select tags, folder from imgplane.assets where id = $1', [assets[0]!.id]);
+    const { rows: after } = await server.db.query('select tags, folder from imgplane.assets where id = $1', [assets[0]!.id]);
     expect(after).toEqual(before);
   });
 
@@ -132,7 +132,7 @@ describe('softDeleteAsset', () => {
     expect(data.softDeleteAsset.asset.deletedAt).not.toBeNull();
     expect((await fetch(victim.original)).status).toBe(404);
     expect(await listIds('filter: { folder: { equalTo: "/trash/" }, deletedAt: { isNull: true } }')).toEqual([]);
-    const { rows } = await server.platform.pool.query('select count(*)::int as versions from imgplane.asset_versions where asset_id = $1', [victim.id]);
+    const { rows } = await server.db.query('select count(*)::int as versions from imgplane.asset_versions where asset_id = $1', [victim.id]);
     expect(rows[0].versions).toBe(1);
 
     const again = await graphql(server.baseUrl, SOFT_DELETE, { id: victim.id }, org.tenants[0].key);
@@ -148,7 +148,7 @@ describe('softDeleteAsset', () => {
     );
     const response = await graphql(server.baseUrl, SOFT_DELETE, { id: assets[0]!.id }, created.createApiKey.secret);
     expect(response.errors?.[0]?.message).toBe('this API key lacks the "image:write" scope');
-    const { rows } = await server.platform.pool.query('select deleted_at from imgplane.assets where id = $1', [assets[0]!.id]);
+    const { rows } = await server.db.query('select deleted_at from imgplane.assets where id = $1', [assets[0]!.id]);
     expect(rows[0].deleted_at).toBeNull();
   });
 });

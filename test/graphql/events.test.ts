@@ -89,13 +89,13 @@ describe('webhook endpoints over GraphQL', () => {
   it('shows the delivery log to the organisation admins only, and replays a delivery', async () => {
     const { webhookEndpoint } = await createEndpoint();
     // A failed delivery with one logged attempt, as the worker writes them (ground truth, no RLS).
-    const { rows } = await server.platform.pool.query<{ id: string }>(
+    const { rows } = await server.db.query<{ id: string }>(
       `insert into imgplane.webhook_deliveries (organization_id, endpoint_id, event_id, event_type, body, status, attempts)
        values ($1, $2, 1, 'asset.created', '{}', 'failed', 1) returning id`,
       [org.id, webhookEndpoint.rowId],
     );
     const deliveryId = rows[0]!.id;
-    await server.platform.pool.query(
+    await server.db.query(
       `insert into imgplane.webhook_delivery_attempts (organization_id, delivery_id, attempt, duration_ms, status_code, succeeded) values ($1, $2, 1, 12, 503, false)`,
       [org.id, deliveryId],
     );
@@ -145,7 +145,7 @@ describe('CDN purge targets over GraphQL', () => {
     expect(await refusal(DELETE, { rowId: target.rowId }, other.adminKey)).toBe('not_found');
     const replaced = await graphqlData<{ setCdnPurgeTargetCredentials: { cdnPurgeTarget: { rowId: string } } }>(server.baseUrl, SET, { input: { rowId: target.rowId, credentials: { secret: 'cdn-credential-2' } } }, org.adminKey);
     expect(replaced.setCdnPurgeTargetCredentials.cdnPurgeTarget.rowId).toBe(target.rowId);
-    const stored = await server.platform.pool.query<{ secret_ciphertext: string }>('select secret_ciphertext from imgplane.cdn_purge_targets where id = $1', [target.rowId]);
+    const stored = await server.db.query<{ secret_ciphertext: string }>('select secret_ciphertext from imgplane.cdn_purge_targets where id = $1', [target.rowId]);
     expect(stored.rows[0]!.secret_ciphertext).not.toContain('cdn-credential');
     const deleted = await graphqlData<{ deleteCdnPurgeTarget: { deletedRowId: string } }>(server.baseUrl, DELETE, { input: { rowId: target.rowId } }, org.adminKey);
     expect(deleted.deleteCdnPurgeTarget.deletedRowId).toBe(target.rowId);
@@ -163,7 +163,7 @@ describe('purgeAsset and purgeSpace', () => {
     const variant = await fetch(`${server.baseUrl}/v1/pub/${org.slug}/${tenant.slug}/${tenant.spaceSlug}/img/${assetId}/v1/w_16.png`);
     expect(variant.status).toBe(200);
     // registered after the answer (write-behind)
-    await vi.waitFor(async () => expect((await server.platform.pool.query('select 1 from imgplane.derived_assets where asset_id = $1', [assetId])).rowCount).toBe(1), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect((await server.db.query('select 1 from imgplane.derived_assets where asset_id = $1', [assetId])).rowCount).toBe(1), { timeout: 10_000, interval: 50 });
 
     const PURGE_ASSET = 'mutation($input: PurgeAssetInput!) { purgeAsset(input: $input) { variants storageDeleted sharedCacheCleared cdn } }';
     const PURGE_SPACE = 'mutation($input: PurgeSpaceInput!) { purgeSpace(input: $input) { variants storageDeleted sharedCacheCleared cdn } }';
@@ -175,7 +175,7 @@ describe('purgeAsset and purgeSpace', () => {
     const space = await graphqlData<{ purgeSpace: { variants: number; storageDeleted: number } }>(server.baseUrl, PURGE_SPACE, { input: { spaceId: tenant.spaceId } }, tenant.key);
     // the asset's variant is gone from storage and the registry already
     expect(space.purgeSpace).toMatchObject({ variants: 0, storageDeleted: 0 });
-    const audit = await server.platform.pool.query<{ action: string }>(
+    const audit = await server.db.query<{ action: string }>(
       `select action from imgplane.audit_logs where resource_id in ($1, $2) and action in ('asset.purge', 'space.purge') order by id`,
       [assetId, tenant.spaceId],
     );

@@ -33,7 +33,7 @@ let nextVariantWidth = 32;
 
 async function firstId(server: TestApp, sql: string, parameters: unknown[]): Promise<string> {
   // The test pool logs in as the superuser: no role, no RLS, the ground truth.
-  const { rows } = await server.platform.pool.query<{ id: string }>(sql, parameters);
+  const { rows } = await server.db.query<{ id: string }>(sql, parameters);
   expect(rows[0], sql).toBeDefined();
   return String(rows[0]!.id);
 }
@@ -97,7 +97,7 @@ export async function snapshotRows(server: TestApp, organizationId: string, tena
   }
   const snapshot: Record<string, string[]> = {};
   for (const [table, sql] of Object.entries(queries)) {
-    const { rows } = await server.platform.pool.query<{ row: unknown }>(sql, table === 'organizations' ? [organizationId] : parameters);
+    const { rows } = await server.db.query<{ row: unknown }>(sql, table === 'organizations' ? [organizationId] : parameters);
     snapshot[table] = rows.map((row) => JSON.stringify(row.row)).sort();
   }
   return JSON.stringify(snapshot);

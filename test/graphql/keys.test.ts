@@ -126,7 +126,7 @@ describe('signing keys and signUrl', () => {
   }
 
   it('rotates, signs with the new key, and stops verifying URLs of a revoked key', async () => {
-    const before = await server.platform.pool.query<{ kid: string }>(`select kid from imgplane.signing_keys where organization_id = $1 and tenant_id is null and status = 'active'`, [org.id]);
+    const before = await server.db.query<{ kid: string }>(`select kid from imgplane.signing_keys where organization_id = $1 and tenant_id is null and status = 'active'`, [org.id]);
     const rotated = await graphqlData<{ rotateSigningKey: { signingKey: { kid: string; status: string } } }>(
       server.baseUrl,
       'mutation { rotateSigningKey(input: {}) { signingKey { kid status } } }',
@@ -135,7 +135,7 @@ describe('signing keys and signUrl', () => {
     );
     const kid = rotated.rotateSigningKey.signingKey.kid;
     expect(rotated.rotateSigningKey.signingKey.status).toBe('active');
-    const { rows } = await server.platform.pool.query<{ status: string; grace_until: Date | null }>('select status, grace_until from imgplane.signing_keys where kid = $1', [before.rows[0]!.kid]);
+    const { rows } = await server.db.query<{ status: string; grace_until: Date | null }>('select status, grace_until from imgplane.signing_keys where kid = $1', [before.rows[0]!.kid]);
     expect(rows[0]).toMatchObject({ status: 'deprecated', grace_until: expect.any(Date) });
 
     const path = await privatePath();

@@ -46,7 +46,7 @@ async function effective(spaceId: string): Promise<Record<string, unknown>> {
 }
 
 async function storedPolicies(): Promise<unknown[]> {
-  const { rows } = await server.platform.pool.query('select tenant_id, space_id, key, value from imgplane.policies where organization_id = $1 order by key, tenant_id nulls first, space_id nulls first', [org.id]);
+  const { rows } = await server.db.query('select tenant_id, space_id, key, value from imgplane.policies where organization_id = $1 order by key, tenant_id nulls first, space_id nulls first', [org.id]);
   return rows;
 }
 

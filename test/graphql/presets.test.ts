@@ -29,7 +29,7 @@ const UPDATE = `mutation($id: UUID!, $operations: JSON!) {
 }`;
 
 async function presetRows(): Promise<unknown[]> {
-  const { rows } = await server.platform.pool.query('select name, operations from imgplane.presets where organization_id = $1 order by name', [org.id]);
+  const { rows } = await server.db.query('select name, operations from imgplane.presets where organization_id = $1 order by name', [org.id]);
   return rows;
 }
 
@@ -117,7 +117,7 @@ describe('createPreset scopes', () => {
     const contradictory = await create({ tenant: org.tenants[0].id, space: org.tenants[1].spaceId, name: 'contradictory' });
     expect(contradictory.errors?.length).toBeGreaterThan(0);
     expect(await presetRows()).toEqual(before);
-    const { rows } = await server.platform.pool.query('select 1 from imgplane.presets where organization_id = $1', [other.id]);
+    const { rows } = await server.db.query('select 1 from imgplane.presets where organization_id = $1', [other.id]);
     expect(rows).toEqual([]);
   });
 });
@@ -127,7 +127,7 @@ describe('updatePresetByRowId', () => {
     const id = await createPreset('keeper', { w: 300 });
     const response = await graphql(server.baseUrl, UPDATE, { id, operations: { w: 300, q: 500 } }, org.adminKey);
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'invalid_ops', detail: { key: 'q' } });
-    const { rows } = await server.platform.pool.query('select operations from imgplane.presets where id = $1', [id]);
+    const { rows } = await server.db.query('select operations from imgplane.presets where id = $1', [id]);
     expect(rows[0].operations).toEqual({ w: 300 });
   });
 

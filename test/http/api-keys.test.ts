@@ -36,7 +36,7 @@ function probe(apiKey: string | undefined): Promise<Response> {
 }
 
 async function storedKeyRow(id: string): Promise<Record<string, unknown>> {
-  const { rows } = await server.platform.pool.query('select * from imgplane.api_keys where id = $1', [id]);
+  const { rows } = await server.db.query('select * from imgplane.api_keys where id = $1', [id]);
   return rows[0] as Record<string, unknown>;
 }
 

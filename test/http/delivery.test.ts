@@ -281,7 +281,7 @@ describe.each(['local', 's3'] as const)('delivery with %s storage', (kind) => {
         expect((await fetch(imageUrl(photo, 'w_30.jpg'))).status).toBe(200);
       }
       await server.platform.usage.flush();
-      const { rows } = await server.platform.pool.query<{ request_count: string; cache_hit_count: string }>(
+      const { rows } = await server.db.query<{ request_count: string; cache_hit_count: string }>(
         'select request_count, cache_hit_count from imgplane.usage_metrics where space_id = $1',
         [photo.tenant.spaceId],
       );

@@ -149,7 +149,7 @@ describe('CDN purge and the invalidation API', () => {
     const storageKey = `variants/${org.id}/${variantKey}.jpg`;
     const bytes = await jpeg('#123456');
     await app.platform.storage.put(storageKey, bytes, { contentType: 'image/jpeg' });
-    await app.platform.pool.query(
+    await app.db.query(
       `select imgplane.register_variant($1, 1, $2, 'w_16', 'jpeg', $3, $4, $5, $6, 16, 12, 1)`,
       [assetId, variantKey, app.platform.storage.provider, storageKey, bytes.length, 'cd'.repeat(32)],
     );
@@ -170,7 +170,7 @@ describe('CDN purge and the invalidation API', () => {
     expect(await response.json()).toMatchObject({ variants: 1, storageDeleted: 1, cdn: 'queued' });
     expect(app.platform.memory.get(cacheKey)).toBeUndefined();
     expect(await app.platform.storage.exists(storageKey)).toBe(false);
-    const registered = await app.platform.pool.query('select 1 from imgplane.derived_assets where asset_id = $1', [assetId]);
+    const registered = await app.db.query('select 1 from imgplane.derived_assets where asset_id = $1', [assetId]);
     expect(registered.rowCount).toBe(0);
 
     const audit = await withClaims(app.platform.pool, admin, async (client) =>
@@ -185,7 +185,7 @@ describe('CDN purge and the invalidation API', () => {
     const assetId = await uploadAsset();
     const variantPath = `/v1/pub/${org.slug}/${tenant.slug}/${tenant.spaceSlug}/img/${assetId}/v1/w_20.jpg`;
     expect((await fetch(`${app.baseUrl}${variantPath}`)).status).toBe(200);
-    await vi.waitFor(async () => expect((await app.platform.pool.query('select 1 from imgplane.derived_assets where asset_id = $1', [assetId])).rowCount).toBe(1), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect((await app.db.query('select 1 from imgplane.derived_assets where asset_id = $1', [assetId])).rowCount).toBe(1), { timeout: 10_000, interval: 50 });
     const purge = (spaceId: string, key: string) => fetch(`${app.baseUrl}/v1/spaces/${spaceId}/purge`, { method: 'POST', headers: { 'x-api-key': key } });
     expect((await purge('nope', tenant.key)).status).toBe(400);
     expect((await purge(tenant.spaceId, org.tenants[1].key)).status).toBe(404);

@@ -23,7 +23,7 @@ async function organizationWith(policy: Record<string, number>): Promise<TestOrg
 }
 
 async function assetCount(organizationId: string): Promise<number> {
-  const { rows } = await server.platform.pool.query<{ count: string }>('select count(*) from imgplane.assets where organization_id = $1', [organizationId]);
+  const { rows } = await server.db.query<{ count: string }>('select count(*) from imgplane.assets where organization_id = $1', [organizationId]);
   return Number(rows[0]!.count);
 }
 
@@ -83,7 +83,7 @@ describe('storage quotas', () => {
     expect((await fetch(imageUrl({ baseUrl: server.baseUrl, org, tenant, asset }, 'w_80.jpg'))).status).toBe(200);
     await server.platform.variants.settled();
     await server.platform.usage.flush();
-    const { rows } = await server.platform.pool.query<{ storage_bytes: string; asset_count: string; variant_bytes: string }>(
+    const { rows } = await server.db.query<{ storage_bytes: string; asset_count: string; variant_bytes: string }>(
       `select u.storage_bytes, u.asset_count,
               (select coalesce(sum(size_bytes), 0) from imgplane.derived_assets d where d.space_id = u.space_id) as variant_bytes
          from imgplane.usage_daily_by_space u where u.space_id = $1`,

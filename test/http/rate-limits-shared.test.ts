@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { startTestApp, testAuthDatabaseUrl, type TestApp } from '../support/app.ts';
 import { startEntryPoint, type Started } from '../support/processes.ts';
 import { proxiedRedisUrl, waitFor } from '../support/redis-test-client.ts';
 import type { TcpProxy } from '../support/tcp-proxy.ts';
@@ -42,6 +42,7 @@ describe.skipIf(!redisUrl)('two server processes sharing Redis', () => {
     helper = await startTestApp({ redisUrl, storage: { kind: 'local', dir: path.join(dataDir, 'storage') } });
     const env = {
       DATABASE_URL: inject('databaseUrl'),
+      AUTH_DATABASE_URL: testAuthDatabaseUrl(),
       REDIS_URL: redisUrl,
       IMGPLANE_DATA_DIR: dataDir,
       IMGPLANE_MASTER_KEY: randomBytes(32).toString('hex'),

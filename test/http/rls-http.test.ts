@@ -31,7 +31,7 @@ function assetRequest(method: 'GET' | 'DELETE', apiKey: string, assetId: string)
 }
 
 async function assetState(assetId: string) {
-  const { rows } = await server.platform.pool.query(
+  const { rows } = await server.db.query(
     `select a.current_version, a.deleted_at, (select count(*)::int from imgplane.asset_versions v where v.asset_id = a.id) as versions
        from imgplane.assets a where a.id = $1`,
     [assetId],
@@ -69,7 +69,7 @@ describe('across organisations', () => {
     const tenantOfB: TestTenant = orgB.tenants[0];
     const response = await upload(server.baseUrl, orgA.adminKey, tenantOfB.spaceId, await corpusFile('320x240.jpg'));
     await expectJsonError(response, 404, /no space/);
-    const { rows } = await server.platform.pool.query('select count(*)::int as n from imgplane.assets where space_id = $1', [tenantOfB.spaceId]);
+    const { rows } = await server.db.query('select count(*)::int as n from imgplane.assets where space_id = $1', [tenantOfB.spaceId]);
     expect(rows[0].n).toBe(1);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { openSecret } from '../../core/envelope.ts';
-import type { Platform } from '../../platform/platform.ts';
+import type { TestApp } from '../support/app.ts';
 import { corpusFile, upload } from '../support/http.ts';
 import type { TestTenant } from '../support/tenancy.ts';
 
@@ -72,8 +72,8 @@ export async function expectJsonError(response: Response, status: number, messag
 }
 
 /** A signing-key row as stored, read as the database owner (request roles may not see the secret). */
-export async function signingKeyRow(platform: Platform, kid: string): Promise<SigningKeyRow> {
-  const { rows } = await platform.pool.query(
+export async function signingKeyRow(server: TestApp, kid: string): Promise<SigningKeyRow> {
+  const { rows } = await server.db.query(
     `select kid, organization_id, tenant_id, status, deprecated_at, grace_until, secret_ciphertext
        from imgplane.signing_keys where kid = $1`,
     [kid],
@@ -92,8 +92,8 @@ export async function signingKeyRow(platform: Platform, kid: string): Promise<Si
 }
 
 /** The kid that currently signs for an organisation (tenantId null) or a tenant's own key. */
-export async function activeKid(platform: Platform, organizationId: string, tenantId: string | null = null): Promise<string> {
-  const { rows } = await platform.pool.query<{ kid: string }>(
+export async function activeKid(server: TestApp, organizationId: string, tenantId: string | null = null): Promise<string> {
+  const { rows } = await server.db.query<{ kid: string }>(
     `select kid from imgplane.signing_keys
       where organization_id = $1 and tenant_id is not distinct from $2 and status = 'active'`,
     [organizationId, tenantId],
@@ -103,9 +103,9 @@ export async function activeKid(platform: Platform, organizationId: string, tena
 }
 
 /** The decrypted HMAC secret of a key, opened with this test app's master key. */
-export async function signingSecret(platform: Platform, kid: string): Promise<Buffer> {
-  const row = await signingKeyRow(platform, kid);
-  return openSecret(platform.config.masterKey as Buffer, row.secretCiphertext);
+export async function signingSecret(server: TestApp, kid: string): Promise<Buffer> {
+  const row = await signingKeyRow(server, kid);
+  return openSecret(server.platform.config.masterKey as Buffer, row.secretCiphertext);
 }
 
 /** Path and query of a URL, as a request line carries them. */

@@ -62,17 +62,17 @@ describe('rotation', () => {
   it('deprecates the old key for signing_key_grace_seconds: its URLs verify until grace_until inclusive, then 401', async () => {
     const { org, path } = await organizationWithAsset('rotate');
     await setPolicy(server.platform, { organizationId: org.id }, 'signing_key_grace_seconds', 60);
-    const oldKid = await activeKid(server.platform, org.id);
+    const oldKid = await activeKid(server, org.id);
     const oldUrl = (await signOne(server.baseUrl, org.tenants[0].key, path)).url;
     expect(kidOf(oldUrl)).toBe(oldKid);
 
     const rotated = await rotate(org);
     expect(rotated).toMatchObject({ organizationId: org.id, tenantId: null });
     expect(rotated.kid).not.toBe(oldKid);
-    const old = await signingKeyRow(server.platform, oldKid);
+    const old = await signingKeyRow(server, oldKid);
     expect(old.status).toBe('deprecated');
     expect((old.graceUntil as Date).getTime() - (old.deprecatedAt as Date).getTime()).toBe(60_000);
-    expect(await activeKid(server.platform, org.id)).toBe(rotated.kid);
+    expect(await activeKid(server, org.id)).toBe(rotated.kid);
 
     const newUrl = (await signOne(server.baseUrl, org.tenants[0].key, path)).url;
     expect(kidOf(newUrl)).toBe(rotated.kid);
@@ -87,9 +87,9 @@ describe('rotation', () => {
 
   it('gives the old key 24 h of grace by default', async () => {
     const org = await createOrganization(server.platform, 'rotate-default');
-    const oldKid = await activeKid(server.platform, org.id);
+    const oldKid = await activeKid(server, org.id);
     await rotate(org);
-    const old = await signingKeyRow(server.platform, oldKid);
+    const old = await signingKeyRow(server, oldKid);
     expect((old.graceUntil as Date).getTime() - (old.deprecatedAt as Date).getTime()).toBe(86_400_000);
   });
 
@@ -111,7 +111,7 @@ describe('revocation', () => {
     await expectJsonError(await get(deprecatedUrl), 401, /revoked/);
     expect((await revoke(org.adminKey, activeKidNow)).status).toBe(204);
     await expectJsonError(await get(activeUrl), 401, /revoked/);
-    expect((await signingKeyRow(server.platform, activeKidNow)).status).toBe('revoked');
+    expect((await signingKeyRow(server, activeKidNow)).status).toBe('revoked');
 
     // Nothing signs until an admin rotates in a new key.
     await expectJsonError(await postSign(server.baseUrl, org.tenants[0].key, { path }), 400, /no active signing key/);
@@ -148,19 +148,19 @@ describe('tenant signing keys', () => {
     expect(kidOf(webUrl)).toBe(tenantKid);
     expect((await get(webUrl)).status).toBe(200);
     const appUrl = (await signOne(server.baseUrl, org.tenants[1].key, appPath())).url;
-    expect(kidOf(appUrl)).toBe(await activeKid(server.platform, org.id));
+    expect(kidOf(appUrl)).toBe(await activeKid(server, org.id));
   });
 
   it("answer 403 when a tenant key's genuine signature is used on its sibling tenant's path", async () => {
     const exp = clock.nowSeconds() + 600;
-    const secret = await signingSecret(server.platform, tenantKid);
+    const secret = await signingSecret(server, tenantKid);
     const sig = signPath({ secret, path: appPath(), exp, tenantScope: org.tenants[0].id });
     await expectJsonError(await get(`${appPath()}?exp=${exp}&kid=${tenantKid}&sig=${sig}`), 403, /may not sign URLs of this tenant/);
   });
 
   it('bind the tenant into the signature: the same secret without it is a 401', async () => {
     const exp = clock.nowSeconds() + 600;
-    const sig = signPath({ secret: await signingSecret(server.platform, tenantKid), path: webPath, exp, tenantScope: '' });
+    const sig = signPath({ secret: await signingSecret(server, tenantKid), path: webPath, exp, tenantScope: '' });
     await expectJsonError(await get(`${webPath}?exp=${exp}&kid=${tenantKid}&sig=${sig}`), 401, /signature does not match/);
   });
 });
@@ -168,8 +168,8 @@ describe('tenant signing keys', () => {
 describe('signing secrets at rest', () => {
   it('are stored only as an AES-GCM envelope that the master key opens to the 32-byte secret the server signs with', async () => {
     const { org, path } = await organizationWithAsset('at-rest');
-    const kid = await activeKid(server.platform, org.id);
-    const { secretCiphertext } = await signingKeyRow(server.platform, kid);
+    const kid = await activeKid(server, org.id);
+    const { secretCiphertext } = await signingKeyRow(server, kid);
     expect(secretCiphertext).toMatch(/^v1\./);
 
     const secret = openSecret(server.platform.config.masterKey as Buffer, secretCiphertext);
@@ -287,11 +287,11 @@ describe('shared signing vectors (test/vectors/signing.json) through the server'
       createOrganization(server.platform, `${acme.org.slug}-evil`),
     ]);
     // The vectors' active organisation key takes the place of the one createOrganization made.
-    await server.platform.pool.query(`update imgplane.signing_keys set status = 'revoked', revoked_at = now() where organization_id = $1`, [acme.org.id]);
+    await server.db.query(`update imgplane.signing_keys set status = 'revoked', revoked_at = now() where organization_id = $1`, [acme.org.id]);
     for (const record of new Set(vectors.flatMap((vector) => (vector.key ? [JSON.stringify(vector.key)] : [])))) {
       const key = JSON.parse(record) as SigningKeyRecord;
       const kid = `vec${kidByRecord.size}_${randomBytes(6).toString('hex')}`;
-      await server.platform.pool.query(
+      await server.db.query(
         `insert into imgplane.signing_keys (organization_id, tenant_id, kid, secret_ciphertext, status, deprecated_at, grace_until, revoked_at)
          values ($1, $2, $3, $4, $5, case when $5 = 'deprecated' then now() end, to_timestamp($6), case when $5 = 'revoked' then now() end)`,
         [acme.org.id, realTenantId(key), kid, sealSecret(server.platform.config.masterKey as Buffer, Buffer.from(key.secret, 'base64')), key.status, key.graceUntil],

@@ -63,7 +63,7 @@ async function editedQuery(edit: (query: URLSearchParams) => void): Promise<stri
 describe('POST /v1/sign', () => {
   it('signs one path into ?exp=&kid=&sig= that delivers the private image with Cache-Control private', async () => {
     const signed = await signOne(server.baseUrl, webKey(), webPath);
-    const kid = await activeKid(server.platform, org.id);
+    const kid = await activeKid(server, org.id);
     expect(signed).toMatchObject({ path: webPath, clamped: false, ttlSeconds: 3600 });
     expect(signed.url).toBe(`${server.baseUrl}${webPath}?exp=${signed.expiresAt}&kid=${kid}&sig=${new URL(signed.url).searchParams.get('sig')}`);
     expect(new URL(signed.url).searchParams.get('sig')).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -204,9 +204,9 @@ describe('/v1/priv/ verification', () => {
   });
 
   it("answers 403 to a genuine signature by another organisation's key", async () => {
-    const kid = await activeKid(server.platform, otherOrg.id);
+    const kid = await activeKid(server, otherOrg.id);
     const exp = clock.nowSeconds() + 600;
-    const sig = signPath({ secret: await signingSecret(server.platform, kid), path: webPath, exp, tenantScope: '' });
+    const sig = signPath({ secret: await signingSecret(server, kid), path: webPath, exp, tenantScope: '' });
     await expectJsonError(await get(`${webPath}?exp=${exp}&kid=${kid}&sig=${sig}`), 403, /may not sign URLs of this tenant/);
   });
 

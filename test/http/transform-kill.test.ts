@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { startTestApp, testAuthDatabaseUrl, type TestApp } from '../support/app.ts';
 import { startEntryPoint, type Started } from '../support/processes.ts';
 import { cpuSecondsBetween, treeUsage, type TreeUsage } from '../support/process-stats.ts';
 import { withClaims } from '../../platform/request-context.ts';
@@ -46,6 +46,7 @@ beforeAll(async () => {
   await setPolicy(uploader.platform, { organizationId: org.id, tenantId: slow.id, spaceId: slow.spaceId }, 'transform_timeout_ms', DECODE_TIMEOUT_MS);
   server = startEntryPoint('server/main.ts', {
     DATABASE_URL: inject('databaseUrl'),
+    AUTH_DATABASE_URL: testAuthDatabaseUrl(),
     HOST: '127.0.0.1',
     PORT: '0',
     METRICS_PORT: 'off',

@@ -22,7 +22,7 @@ describe('parallel uploads of the same bytes', () => {
     const answers = await Promise.all(responses.map(async (response) => ({ status: response.status, id: ((await response.json()) as { id: string }).id })));
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     expect(new Set(answers.map((answer) => answer.id)).size).toBe(1);
-    const { rows } = await app.platform.pool.query<{ count: number }>(
+    const { rows } = await app.db.query<{ count: number }>(
       'select count(*)::int as count from imgplane.assets where space_id = $1', [tenant.spaceId],
     );
     expect(rows[0]!.count).toBe(1);
@@ -35,7 +35,7 @@ describe('parallel uploads of the same bytes', () => {
       Array.from({ length: 10 }, (_, index) => upload(app.baseUrl, spaces[index % 2]!.key, spaces[index % 2]!.spaceId, bytes)),
     );
     expect(responses.filter((response) => response.status === 201)).toHaveLength(2);
-    const { rows } = await app.platform.pool.query<{ assets: number; keys: number }>(
+    const { rows } = await app.db.query<{ assets: number; keys: number }>(
       `select count(distinct v.asset_id)::int as assets, count(distinct v.storage_key)::int as keys
          from imgplane.asset_versions v where v.organization_id = $1 and v.size_bytes = $2`,
       [org.id, bytes.length],

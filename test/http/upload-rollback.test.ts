@@ -20,7 +20,7 @@ beforeAll(async () => {
   const storage = server.platform.config.storage;
   if (storage.kind !== 'local') throw new Error('this test inspects the local storage folder');
   storageDir = storage.dir;
-  await server.platform.pool.query(`
+  await server.db.query(`
     create or replace function imgplane.test_fail_upload_at_commit() returns trigger language plpgsql as $$
     begin
       if exists (select from imgplane.assets a where a.id = new.asset_id and a.original_filename = '${FAILING_NAME}') then
@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.platform.pool.query(`
+  await server?.db.query(`
     drop trigger if exists _999_test_fail_upload_at_commit on imgplane.asset_versions;
     drop function if exists imgplane.test_fail_upload_at_commit();`);
   await server?.close();
@@ -50,7 +50,7 @@ describe('an upload whose transaction fails after the original was stored', () =
     });
     expect(response.status).toBe(500);
     expect((await response.json()) as { error: string }).toMatchObject({ error: 'internal' });
-    const rows = await server.platform.pool.query('select 1 from imgplane.assets where organization_id = $1', [org.id]);
+    const rows = await server.db.query('select 1 from imgplane.assets where organization_id = $1', [org.id]);
     expect(rows.rowCount).toBe(0);
     expect(await originalsOf()).toEqual([]);
   });

@@ -50,7 +50,7 @@ afterAll(async () => {
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 async function assetRowCount(spaceId: string): Promise<number> {
-  const { rows } = await server.platform.pool.query<{ count: string }>(
+  const { rows } = await server.db.query<{ count: string }>(
     'select count(*) from imgplane.assets where space_id = $1',
     [spaceId],
   );
@@ -62,7 +62,7 @@ async function storedObjectsNamed(contentHash: string): Promise<string[]> {
 }
 
 async function outboxEvents(assetId: string): Promise<string[]> {
-  const { rows } = await server.platform.pool.query<{ event_type: string }>(
+  const { rows } = await server.db.query<{ event_type: string }>(
     'select event_type from imgplane.events where organization_id = $1 and aggregate_id = $2 order by id',
     [org.id, assetId],
   );
@@ -70,7 +70,7 @@ async function outboxEvents(assetId: string): Promise<string[]> {
 }
 
 async function auditActions(assetId: string): Promise<string[]> {
-  const { rows } = await server.platform.pool.query<{ action: string }>(
+  const { rows } = await server.db.query<{ action: string }>(
     'select action from imgplane.audit_logs where organization_id = $1 and resource_id = $2 order by id',
     [org.id, assetId],
   );

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { startEntryPoint, type Started } from '../support/processes.ts';
+import { testAuthDatabaseUrl } from '../support/app.ts';
 
 let dataDir: string;
 let server: Started;
@@ -19,6 +20,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'imgplane-metrics-listener-'));
   server = startEntryPoint('server/main.ts', {
     DATABASE_URL: inject('databaseUrl'),
+    AUTH_DATABASE_URL: testAuthDatabaseUrl(),
     IMGPLANE_DATA_DIR: dataDir,
     IMGPLANE_MASTER_KEY: randomBytes(32).toString('hex'),
     PORT: '0',

@@ -19,7 +19,7 @@ import { createApiKey } from '../../platform/keys/api-key-admin.ts';
 import { PRESENCE_LOCK_CLASS } from '../../worker/dead-worker-recovery.ts';
 import { corpusFile, responseBytes, upload } from '../support/http.ts';
 import { flatPicture, pixelAt, uploadAsset } from '../http/delivery-fixtures.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { startTestApp, testAuthDatabaseUrl, type TestApp } from '../support/app.ts';
 import { REPO_ROOT, startEntryPoint, type Started } from '../support/processes.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
 import { createOrganization, type TestOrganization } from '../support/tenancy.ts';
@@ -44,6 +44,7 @@ describe.skipIf(!redisUrl)('two servers and two workers on one database and Redi
     org = await createOrganization(control.platform, 'scale');
     const env = {
       DATABASE_URL: database.url,
+      AUTH_DATABASE_URL: testAuthDatabaseUrl(database.url),
       REDIS_URL: redisUrl,
       STORAGE: 'local',
       STORAGE_DIR: storageDir,
@@ -106,7 +107,7 @@ describe.skipIf(!redisUrl)('two servers and two workers on one database and Redi
     expect(new Set(responses.map((response) => response.etag)).size).toBe(1);
     const after = (await transformsOn(servers[0]!.baseUrl)) + (await transformsOn(servers[1]!.baseUrl));
     expect(after - before).toBe(1);
-    const { rows } = await control.platform.pool.query(
+    const { rows } = await control.db.query(
       `select count(*)::int as n from imgplane.derived_assets where asset_id = $1 and operations_canonical like '%w_333%'`,
       [asset.id],
     );
@@ -177,11 +178,11 @@ describe.skipIf(!redisUrl)('two servers and two workers on one database and Redi
     let victim: Started | undefined;
     const seen = new Set<string>();
     for (let attempt = 0; attempt < 1_500 && !victim; attempt++) {
-      const jobs = await control.platform.pool.query<{ task_identifier: string; key: string | null; locked_by: string | null }>(
+      const jobs = await control.db.query<{ task_identifier: string; key: string | null; locked_by: string | null }>(
         'select task_identifier, key, locked_by from graphile_worker.jobs',
       );
       for (const job of jobs.rows) seen.add(`${job.task_identifier} ${job.key} ${job.locked_by ?? ''}`);
-      const { rows } = await control.platform.pool.query<{ application_name: string }>(
+      const { rows } = await control.db.query<{ application_name: string }>(
         `select a.application_name
            from graphile_worker.jobs j
            join pg_locks l on l.locktype = 'advisory' and l.objsubid = 2 and l.granted
@@ -204,11 +205,11 @@ describe.skipIf(!redisUrl)('two servers and two workers on one database and Redi
     let pending = 1;
     for (let attempt = 0; attempt < 600 && (variants === 0 || pending > 0); attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const found = await control.platform.pool.query<{ n: number }>(
+      const found = await control.db.query<{ n: number }>(
         `select count(*)::int as n from imgplane.derived_assets where asset_id = $1 and output_format = 'avif'`,
         [asset.id],
       );
-      const jobs = await control.platform.pool.query<{ n: number }>(
+      const jobs = await control.db.query<{ n: number }>(
         `select count(*)::int as n from graphile_worker.jobs where task_identifier = 'pregenerate_variant' and key like 'pregenerate:' || $1 || ':%'`,
         [asset.id],
       );

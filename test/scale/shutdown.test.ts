@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { flatPicture } from '../http/delivery-fixtures.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { startTestApp, testAuthDatabaseUrl, type TestApp } from '../support/app.ts';
 import { startEntryPoint, type Started } from '../support/processes.ts';
 import { createOrganization, type TestOrganization } from '../support/tenancy.ts';
 
@@ -39,6 +39,7 @@ afterAll(async () => {
 async function startServer(): Promise<{ server: Started; baseUrl: string }> {
   const server = startEntryPoint('server/main.ts', {
     DATABASE_URL: inject('databaseUrl'),
+    AUTH_DATABASE_URL: testAuthDatabaseUrl(),
     IMGPLANE_DATA_DIR: dataDir,
     IMGPLANE_MASTER_KEY: randomBytes(32).toString('base64'),
     PORT: '0',

@@ -7,8 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { loadConfig, type AppConfig } from '../../core/config.ts';
+import { authenticatorUrl } from '../../db/authenticator.ts';
 import type { StorageConfig } from '../../core/storage/config.ts';
 import { buildApp, type AppExtension } from '../../server/app.ts';
 import { mountGraphql } from '../../graphql/mount.ts';
@@ -18,6 +20,11 @@ export interface TestApp {
   baseUrl: string;
   app: FastifyInstance;
   platform: Platform;
+  /**
+   * The run's database as the migrating login, which RLS does not bind: for a test to look at or
+   * arrange rows behind the server's back. The server's own pools run as the request roles.
+   */
+  db: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -35,6 +42,11 @@ export const TEST_METRICS_TOKEN = 'test-metrics-token';
 /** Headers that GET /metrics of a test app needs. */
 export const METRICS_AUTH = { authorization: `Bearer ${TEST_METRICS_TOKEN}` } as const;
 
+/** `databaseUrl` (default: the run's database) as imgplane_authenticator: a server's AUTH_DATABASE_URL. */
+export function testAuthDatabaseUrl(databaseUrl: string = inject('databaseUrl')): string {
+  return authenticatorUrl(databaseUrl, inject('authenticatorPassword'));
+}
+
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'imgplane-app-'));
   const base = loadConfig({ NODE_ENV: 'test', IMGPLANE_DATA_DIR: dataDir });
@@ -51,16 +63,20 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     metrics: { port: undefined, host: '127.0.0.1', token: TEST_METRICS_TOKEN },
     ...options.config,
   };
+  config.authDatabaseUrl ??= testAuthDatabaseUrl(config.databaseUrl);
   const platform = await createPlatform(config, { usageFlushMs: 60_000, ...options });
   const app = await buildApp(platform, [mountGraphql, ...(options.extensions ?? [])]);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const db = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
   return {
     baseUrl: address,
     app,
     platform,
+    db,
     async close() {
       await app.close();
       await platform.close();
+      await db.end();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -88,7 +88,7 @@ export function startEntryPoint(entry: 'server/main.ts' | 'worker/main.ts', env:
 /** The parent's environment without the variables that would point a child at the wrong place. */
 function baseEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'IMGPLANE_API_KEY', 'IMGPLANE_URL', 'NODE_ENV', 'PORT', 'HOST', 'STORAGE', 'WORKER_MODE']) {
+  for (const name of ['DATABASE_URL', 'AUTH_DATABASE_URL', 'REDIS_URL', 'IMGPLANE_API_KEY', 'IMGPLANE_URL', 'NODE_ENV', 'PORT', 'HOST', 'STORAGE', 'WORKER_MODE']) {
     delete env[name];
   }
   return { ...env, NO_COLOR: '1' };

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { redactUrl } from '../../core/config.ts';
+import { authenticatorUrl } from '../../db/authenticator.ts';
 import { startEmbeddedPostgres } from '../../db/embedded.ts';
 
 /** A PostgreSQL server on which the run may create and drop databases. */
@@ -21,12 +22,17 @@ export interface TestServer {
   adminUrl: string;
   /** Human-readable origin, printed once at the start of the run. */
   source: string;
+  /** Of imgplane_authenticator, the login of requests and jobs ('' where the server trusts it). */
+  authenticatorPassword: string;
   /** Stops an embedded cluster; a no-op for a server someone else runs. */
   release(): Promise<void>;
 }
 
 export interface TestDatabase {
+  /** As the migrating login. */
   url: string;
+  /** The same database as imgplane_authenticator (AUTH_DATABASE_URL of a server on it). */
+  authUrl: string;
   source: string;
   release(): Promise<void>;
 }
@@ -43,10 +49,15 @@ export async function acquireTestServer(): Promise<TestServer> {
   const given = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (given && !forceEmbedded) {
     const variable = process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL' : 'DATABASE_URL';
-    return { adminUrl: await maintenanceUrl(given), source: `the server of ${variable} (${redactUrl(given)})`, release: async () => {} };
+    return {
+      adminUrl: await maintenanceUrl(given),
+      source: `the server of ${variable} (${redactUrl(given)})`,
+      authenticatorPassword: process.env.AUTH_DATABASE_URL ? decodeURIComponent(new URL(process.env.AUTH_DATABASE_URL).password) : '',
+      release: async () => {},
+    };
   }
   if (!forceEmbedded && (await answers('127.0.0.1', 5432))) {
-    return { adminUrl: LOCAL_SERVER, source: 'the server on 127.0.0.1:5432', release: async () => {} };
+    return { adminUrl: LOCAL_SERVER, source: 'the server on 127.0.0.1:5432', authenticatorPassword: '', release: async () => {} };
   }
   const cluster = await startEmbeddedPostgres({
     dataDir: path.join(tmpdir(), `imgplane-test-pg-${process.pid}-${randomBytes(3).toString('hex')}`),
@@ -55,7 +66,7 @@ export async function acquireTestServer(): Promise<TestServer> {
     databaseName: 'postgres',
   });
   const why = forceEmbedded ? 'TEST_DATABASE=embedded' : 'no server on 127.0.0.1:5432';
-  return { adminUrl: cluster.url, source: `an embedded PostgreSQL (${why})`, release: cluster.stop };
+  return { adminUrl: cluster.url, source: `an embedded PostgreSQL (${why})`, authenticatorPassword: cluster.authenticatorPassword, release: cluster.stop };
 }
 
 /** A name no other run (or file of this run) uses, under `prefix`; safe as an SQL identifier. */
@@ -117,6 +128,7 @@ export async function acquireTestDatabase(): Promise<TestDatabase> {
     const url = await createDatabase(server.adminUrl, name);
     return {
       url,
+      authUrl: authenticatorUrl(url, server.authenticatorPassword),
       source: `database ${name} on ${server.source}`,
       release: async () => {
         await dropDatabases(server.adminUrl, [name]);

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 async function ids(sql: string, params: unknown[] = []): Promise<string[]> {
-  const { rows } = await server.platform.pool.query<{ id: string }>(sql, params);
+  const { rows } = await server.db.query<{ id: string }>(sql, params);
   return rows.map((row) => String(row.id)).sort();
 }
 
@@ -64,7 +64,7 @@ describe('data retention', () => {
                    values (current_date - $1::int, '${org.id}', '${space.id}', '${space.spaceId}', 1) returning day::text as id`;
     const oldUsage = await rowsAged(usage, [401, 500, 900]);
     const recentUsage = await rowsAged(usage, [1, 399]);
-    await server.platform.pool.query(
+    await server.db.query(
       `insert into imgplane.usage_monthly (space_id, month, organization_id, tenant_id, request_count)
        values ($1, date_trunc('month', current_date - 900)::date, $2, $3, 1)`,
       [space.spaceId, org.id, space.id],
@@ -119,7 +119,7 @@ describe('data retention', () => {
     await server.platform.variants.settled();
 
     const objects = async (assetId: string) => {
-      const { rows } = await server.platform.pool.query<{ key: string }>(
+      const { rows } = await server.db.query<{ key: string }>(
         `select storage_key as key from imgplane.asset_versions where asset_id = $1
          union all select storage_key from imgplane.derived_assets where asset_id = $1`,
         [assetId],
@@ -129,7 +129,7 @@ describe('data retention', () => {
     const [expiredObjects, aloneObjects, inGraceObjects] = [await objects(expired.id), await objects(alone.id), await objects(inGrace.id)];
     expect(aloneObjects).toHaveLength(2); // the original and the w_40 variant
     const deletedAgo = (assetId: string, days: number) =>
-      server.platform.pool.query(`update imgplane.assets set deleted_at = now() - make_interval(days => $2::int) where id = $1`, [assetId, days]);
+      server.db.query(`update imgplane.assets set deleted_at = now() - make_interval(days => $2::int) where id = $1`, [assetId, days]);
     await deletedAgo(expired.id, SETTINGS.deletedAssetsGraceDays + 1);
     await deletedAgo(alone.id, SETTINGS.deletedAssetsGraceDays + 10);
     await deletedAgo(inGrace.id, SETTINGS.deletedAssetsGraceDays - 1);

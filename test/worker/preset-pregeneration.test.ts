@@ -72,7 +72,7 @@ async function uploadPicture(background: string, fields: { tags?: string; folder
 }
 
 async function eventOf(assetId: string, type: string, nth = 0): Promise<OutboxEvent> {
-  const events = (await outboxEventsAbout(app.platform.pool, assetId)).filter((event) => event.type === type);
+  const events = (await outboxEventsAbout(app.db, assetId)).filter((event) => event.type === type);
   expect(events.length).toBeGreaterThan(nth);
   return events[nth]!;
 }

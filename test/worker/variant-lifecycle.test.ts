@@ -38,7 +38,7 @@ async function get(ops: string): Promise<string | null> {
 }
 
 async function variantRow(canonicalStart: string) {
-  const { rows } = await server.platform.pool.query<{ id: string; access_count: string; last_accessed_at: Date | null; cache_tier: string; storage_key: string }>(
+  const { rows } = await server.db.query<{ id: string; access_count: string; last_accessed_at: Date | null; cache_tier: string; storage_key: string }>(
     `select id, access_count, last_accessed_at, cache_tier, storage_key from imgplane.derived_assets
       where asset_id = $1 and operations_canonical like $2`,
     [asset.id, `${canonicalStart}%`],
@@ -63,7 +63,7 @@ describe('variant access and lifecycle', () => {
     for (const ops of ['w_41', 'w_42', 'w_43', 'w_44']) await get(ops);
     await server.platform.variants.settled();
     await server.platform.access.flush();
-    const pool = server.platform.pool;
+    const pool = server.db;
     const [warm, cold, unused] = [await variantRow('w_41-'), await variantRow('w_42-'), await variantRow('w_43-')];
     await pool.query(`update imgplane.derived_assets set last_accessed_at = now() - interval '10 days' where id = $1`, [warm!.id]);
     await pool.query(`update imgplane.derived_assets set last_accessed_at = now() - interval '40 days' where id = $1`, [cold!.id]);

@@ -67,7 +67,7 @@ async function pictureBytes(background: string): Promise<Buffer> {
 
 describe('dispatchOutbox', () => {
   it('goes on with the batch when a consumer fails, and retries that event after a backoff', async () => {
-    const pool = appA.platform.pool;
+    const pool = appA.db;
     const org = await createOrganization(appA.platform, 'wdisp');
     const ids: string[] = [];
     for (const prefix of ['ok', 'bad', 'ok']) {
@@ -117,7 +117,7 @@ describe('dispatchOutbox', () => {
   });
 
   it('delivers the next event of an aggregate in the same run as the earlier one it waited for', async () => {
-    const pool = appA.platform.pool;
+    const pool = appA.db;
     const org = await createOrganization(appA.platform, 'worder');
     const preset = await insertPreset(pool, { organizationId: org.id, name: uniquePresetName('order'), operations: { w: 10 } });
     await pool.query(`update imgplane.presets set operations = '{"w":20}' where id = $1`, [preset]);
@@ -151,7 +151,7 @@ describe('dispatchOutbox', () => {
   });
 
   it('works through several batches, then stops at its bound and asks to run again at once', async () => {
-    const pool = appA.platform.pool;
+    const pool = appA.db;
     const org = await createOrganization(appA.platform, 'wbound');
     for (const prefix of ['one', 'two', 'three']) {
       await insertPreset(pool, { organizationId: org.id, name: uniquePresetName(prefix), operations: { w: 10 } });
@@ -161,7 +161,7 @@ describe('dispatchOutbox', () => {
     expect(run.nextRunAt!.getTime()).toBeLessThanOrEqual(Date.now());
   });
   it('dead-letters an event after its last attempt and claims it no more', async () => {
-    const pool = appA.platform.pool;
+    const pool = appA.db;
     const org = await createOrganization(appA.platform, 'wdead');
     const presetId = await insertPreset(pool, { organizationId: org.id, name: uniquePresetName('dead'), operations: { w: 10 } });
     let handled = 0;
@@ -196,7 +196,7 @@ describe('dispatchOutbox', () => {
         name: 'probe',
         handle: async (event) => {
           if (event.aggregateId !== presetId) return;
-          const { rows } = await appA.platform.pool.query<{ open: number }>(
+          const { rows } = await appA.db.query<{ open: number }>(
             'select count(*)::int as open from pg_stat_activity where application_name = $1 and xact_start is not null',
             [applicationName],
           );
@@ -210,7 +210,7 @@ describe('dispatchOutbox', () => {
       expect(seen).toHaveLength(1);
       expect(seen[0]!.openTransactions).toBe(0);
       expect(seen[0]!.parallelRunGot).not.toContain(presetId);
-      expect(await eventsAbout(appA.platform.pool, presetId)).toMatchObject([{ attempts: 1, delivered_at: expect.any(Date) }]);
+      expect(await eventsAbout(appA.db, presetId)).toMatchObject([{ attempts: 1, delivered_at: expect.any(Date) }]);
     } finally {
       await dispatcherPool.end();
     }
@@ -232,7 +232,7 @@ describe('a running worker', () => {
   });
 
   it('delivers a committed event within a few seconds, with a signed webhook', async () => {
-    const pool = appA.platform.pool;
+    const pool = appA.db;
     const org = await createOrganization(appA.platform, 'wlive');
     const presetId = await insertPreset(pool, { organizationId: org.id, name: uniquePresetName('live'), operations: { w: 10 } });
 
@@ -256,7 +256,7 @@ describe('a running worker', () => {
       if (notification.channel === 'imgplane_outbox') woken.push(notification.processId);
     });
     await listener.connect();
-    const client = await appA.platform.pool.connect();
+    const client = await appA.db.connect();
     try {
       await listener.query('listen imgplane_outbox');
       const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
@@ -273,8 +273,8 @@ describe('a running worker', () => {
       // notifications arrive in commit order: once the committed one is here, a rolled-back one would be too
       await vi.waitFor(() => expect(woken).toContain(pid), { timeout: 5_000, interval: 20 });
       expect(woken.filter((sender) => sender === pid)).toHaveLength(1);
-      expect(await eventsAbout(appA.platform.pool, gone.rows[0]!.id)).toEqual([]);
-      await vi.waitFor(async () => expect((await eventsAbout(appA.platform.pool, kept.rows[0]!.id))[0]?.delivered_at).toBeInstanceOf(Date), {
+      expect(await eventsAbout(appA.db, gone.rows[0]!.id)).toEqual([]);
+      await vi.waitFor(async () => expect((await eventsAbout(appA.db, kept.rows[0]!.id))[0]?.delivered_at).toBeInstanceOf(Date), {
         timeout: 5_000,
         interval: 50,
       });
@@ -285,7 +285,7 @@ describe('a running worker', () => {
   });
 
   it('retries a failing webhook, counting attempts, until it is delivered', async () => {
-    const pool = appA.platform.pool;
+    const pool = appA.db;
     const org = await createOrganization(appA.platform, 'whook');
     const name = uniquePresetName('flaky');
     flakyPresetNames.add(name);
@@ -303,7 +303,7 @@ describe('a running worker', () => {
   });
 
   it('pregenerates matching auto_generate presets after an upload and a new version, so GETs are not misses', async () => {
-    const { pool } = appA.platform;
+    const pool = appA.db;
     const org = await createOrganization(appA.platform, 'wpregen');
     const tenant = org.tenants[0];
     const presets = [

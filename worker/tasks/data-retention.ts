@@ -56,6 +56,8 @@ export interface RetentionOutcome {
 
 interface Retaining {
   pool: pg.Pool;
+  /** graphile-worker's tables belong to the migrating login, not to a request role. */
+  queuePool: pg.Pool;
   storage: ObjectStore;
 }
 
@@ -78,7 +80,7 @@ export async function runDataRetention(platform: Retaining, settings: RetentionS
     events: await expired('events', settings.eventsDays),
     auditLogs: await expired('audit_logs', settings.auditDays),
     usageRows: await expired('usage_metrics', settings.usageDays),
-    failedJobs: await inBatches(settings, () => deleteFailedJobs(platform.pool, settings)),
+    failedJobs: await inBatches(settings, () => deleteFailedJobs(platform.queuePool, settings)),
     assetVersions: 0,
     objects: 0,
     objectFailures: 0,

@@ -150,12 +150,18 @@ export const IMGPLANE_SMART_TAGS: JSONPgSmartTags = {
         },
       },
       'imgplane.audit_logs': {
-        tags: { behavior: READ_ONLY },
+        // Partitioned by month, so its primary key is (id, created_at); id alone is still unique
+        // (one sequence), and auditLogByRowId keeps working.
+        tags: { behavior: READ_ONLY, unique: 'id' },
+        // PostGraphile cannot see a partitioned table's indexes and would offer every column for
+        // filtering and ordering: only what an index serves, as before the partitioning.
         attribute: {
-          tenant_id: { tags: { behavior: '+filterBy' } },
-          resource_type: { tags: { behavior: '+filterBy' } },
-          resource_id: { tags: { behavior: '+filterBy' } },
-          action: { tags: { behavior: '+filterBy' } },
+          tenant_id: { tags: { behavior: '+filterBy -orderBy' } },
+          resource_type: { tags: { behavior: '+filterBy -orderBy' } },
+          resource_id: { tags: { behavior: '+filterBy -orderBy' } },
+          action: { tags: { behavior: '+filterBy -orderBy' } },
+          actor_type: { tags: { behavior: '-filterBy -orderBy' } },
+          actor_id: { tags: { behavior: '-filterBy -orderBy' } },
           created_at: { tags: { behavior: '+filterBy +orderBy' } },
         },
       },

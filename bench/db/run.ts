@@ -42,7 +42,10 @@ function setting(flag: string, variable: string, fallback: number): number {
  */
 async function seqScanCounts(client: pg.Client): Promise<Map<string, number>> {
   const { rows } = await client.query<{ relname: string; seq_scan: string }>(
-    `select relname, seq_scan from pg_catalog.pg_stat_xact_user_tables where schemaname = 'imgplane'`,
+    // a partition's scans count as its table's (audit_logs_2026_12 is audit_logs)
+    `select coalesce((select p.relname from pg_catalog.pg_inherits i join pg_catalog.pg_class p on p.oid = i.inhparent
+                       where i.inhrelid = s.relid), s.relname) as relname, sum(s.seq_scan) as seq_scan
+       from pg_catalog.pg_stat_xact_user_tables s where s.schemaname = 'imgplane' group by 1`,
   );
   return new Map(rows.map((row) => [row.relname, Number(row.seq_scan)]));
 }
@@ -80,9 +83,12 @@ async function measure(client: pg.Client, query: HotQuery, runs: number, strict:
 /** Rows and on-disk bytes (heap, indexes, TOAST) per row of the large tables: docs/capacity.md's growth figures. */
 async function printTableSizes(client: pg.Client): Promise<void> {
   const { rows } = await client.query<{ relname: string; rows: string; bytes: string }>(
-    `select c.relname, c.reltuples::bigint as rows, pg_total_relation_size(c.oid) as bytes
+    // a partitioned table's rows and bytes are its partitions'
+    `select c.relname, sum(greatest(l.reltuples, 0))::bigint as rows, sum(pg_total_relation_size(l.oid)) as bytes
        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = 'imgplane' and c.relname = any($1) order by c.relname`,
+       join pg_catalog.pg_class l on l.oid = c.oid and c.relkind = 'r'
+         or l.oid in (select t.relid from pg_catalog.pg_partition_tree(c.oid) t where t.isleaf and c.relkind = 'p')
+      where n.nspname = 'imgplane' and c.relname = any($1) group by c.relname order by c.relname`,
     [[...LARGE_TABLES]],
   );
   for (const row of rows) {

@@ -140,6 +140,12 @@ function loadSteps(shape: DataShape): Array<{ label: string; sql: string }> {
               from generate_series(0, ${assets - 1}) a, generate_series(0, ${shape.variantsPerAsset - 1}) k`,
     },
     {
+      // as the worker would have made them month by month (db/functions/076_partitions.sql)
+      label: 'monthly partitions of the usage days and audit times',
+      sql: `select imgplane.create_month_partitions('imgplane.usage_metrics', current_date - ${shape.usageDaysPerSpace - 1}, current_date),
+                   imgplane.create_month_partitions('imgplane.audit_logs', (now() - make_interval(mins => ${shape.auditRows}))::date, current_date)`,
+    },
+    {
       label: `${spaces * shape.usageDaysPerSpace} usage rows`,
       sql: `insert into imgplane.usage_metrics (day, organization_id, tenant_id, space_id, request_count, bandwidth_bytes,
                                                 transform_count, transform_cpu_ms, cache_hit_count)

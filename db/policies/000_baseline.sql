@@ -25,12 +25,24 @@ do $$
 declare
   tbl regclass;
 begin
+  -- partitions are read through their parent's policies (db/functions/076_partitions.sql)
   for tbl in select c.oid::regclass from pg_catalog.pg_class c
-             where c.relnamespace = 'imgplane'::regnamespace and c.relkind in ('r', 'p') loop
+             where c.relnamespace = 'imgplane'::regnamespace and c.relkind in ('r', 'p') and not c.relispartition loop
     execute format('create policy admin_all on %s to imgplane_admin using (true) with check (true)', tbl);
     execute format('create policy worker_read on %s for select to imgplane_worker using (true)', tbl);
   end loop;
 end
 $$;
 grant all on all tables in schema imgplane to imgplane_admin;
+-- ... through the parent only, as for every request role
+do $$
+declare
+  part regclass;
+begin
+  for part in select c.oid::regclass from pg_catalog.pg_class c
+              where c.relnamespace = 'imgplane'::regnamespace and c.relkind in ('r', 'p') and c.relispartition loop
+    execute format('revoke all on %s from imgplane_admin', part);
+  end loop;
+end
+$$;
 grant usage on all sequences in schema imgplane to imgplane_admin;

@@ -35,8 +35,12 @@ begin
     execute format('alter routine %s owner to imgplane_owner', obj.name);
   end loop;
 
-  for obj in select c.oid::regclass as name from pg_catalog.pg_class c
+  for obj in select c.oid::regclass as name, c.relispartition from pg_catalog.pg_class c
               where c.relnamespace = 'imgplane'::regnamespace and c.relkind in ('r', 'p') loop
+    -- a partition has no policy of its own but the owner's: it is read through its parent
+    if obj.relispartition then
+      execute format('alter table %s enable row level security', obj.name);
+    end if;
     execute format('alter table %s force row level security', obj.name);
     execute format('create policy owner_all on %s to imgplane_owner using (true) with check (true)', obj.name);
   end loop;

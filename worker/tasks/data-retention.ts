@@ -16,6 +16,9 @@ import { WORKER, withClaims } from '../../platform/request-context.ts';
 
 export const DATA_RETENTION_TASK = 'data_retention';
 
+/** Months of partitions kept ready beyond the current one: a missed run or two never lands rows in a default partition. */
+const PARTITION_MONTHS_AHEAD = 2;
+
 export interface RetentionSettings {
   /** Days a delivered outbox event is kept after its delivery (dead letters are kept). */
   eventsDays: number;
@@ -43,6 +46,8 @@ export const DEFAULT_RETENTION: Readonly<RetentionSettings> = Object.freeze({
 });
 
 export interface RetentionOutcome {
+  /** Monthly partitions created (the months ahead, and months whose rows waited in a default partition). */
+  partitionsCreated: number;
   events: number;
   auditLogs: number;
   usageRows: number;
@@ -76,7 +81,12 @@ export async function runDataRetention(platform: Retaining, settings: RetentionS
       );
       return rows[0]!.deleted;
     });
+  // Before the deletes, so rows that waited in a default partition sit in a month that can be dropped whole.
+  const partitions = await withClaims(platform.pool, WORKER, (client) =>
+    client.query<{ created: number }>('select imgplane.maintain_partitions($1) as created', [PARTITION_MONTHS_AHEAD]),
+  );
   const outcome: RetentionOutcome = {
+    partitionsCreated: partitions.rows[0]!.created,
     events: await expired('events', settings.eventsDays),
     auditLogs: await expired('audit_logs', settings.auditDays),
     usageRows: await expired('usage_metrics', settings.usageDays),

@@ -21,13 +21,15 @@ import { InputValidationPlugin } from './input-validation.ts';
 import { GRAPHQL_BODY_LIMIT_BYTES } from './operation-limits.ts';
 import { graphqlContext, type GraphqlServices } from './request-context.ts';
 import { ImgplaneSmartTagsPlugin } from './smart-tags.ts';
+import { LeakproofStartsWithPlugin } from './starts-with.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 export const GRAPHIQL_PATH = '/graphiql';
 
 /**
- * Filter operators offered on connections: comparisons, membership and prefix/array matching,
- * which indexes can serve. Pattern and regex operators are left out (cheap to ask, costly to run).
+ * Filter operators offered on connections: comparisons, membership and array matching, which
+ * indexes can serve, and startsWith (graphql/starts-with.ts, not the plugin's LIKE). Pattern and
+ * regex operators are left out (cheap to ask, costly to run).
  */
 const FILTER_OPERATORS = [
   'isNull',
@@ -41,7 +43,6 @@ const FILTER_OPERATORS = [
   'lessThanOrEqualTo',
   'greaterThan',
   'greaterThanOrEqualTo',
-  'startsWith',
   'contains',
   'containedBy',
   'overlaps',
@@ -63,6 +64,7 @@ export function graphqlSchemaPreset(pool: pg.Pool): GraphileConfig.Preset {
       SigningMutationsPlugin,
       AssetMutationsPlugin,
       EventMutationsPlugin,
+      LeakproofStartsWithPlugin,
     ],
     pgServices: [
       makePgService({

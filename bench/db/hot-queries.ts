@@ -148,6 +148,14 @@ export function hotQueries(shape: DataShape): HotQuery[] {
       params: [],
     },
     {
+      // allAssets(filter: { folder: { startsWith: "/folder-3" } }), as graphql/starts-with.ts sends it
+      name: 'allAssets-like page (organisation, under a folder, newest 20)',
+      claims: tenant,
+      sql: `select id, space_id, folder, tags, access, created_at from imgplane.assets
+             where starts_with(folder, '/folder-3') and deleted_at is null order by created_at desc limit 20`,
+      params: [],
+    },
+    {
       name: 'allAssets-like page (one space, newest 20)',
       claims: tenant,
       sql: `select id, folder, tags, access, created_at from imgplane.assets

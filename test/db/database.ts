@@ -70,17 +70,19 @@ export function uniqueSlug(prefix: string): string {
 
 /**
  * Runs `work` in a transaction as the request role, then rolls back (default) or commits. The
- * settings are transaction-local, as the server sets them.
+ * settings are transaction-local, as the server sets them. `setUp` runs first in the same
+ * transaction as the pool's login (to change what the request will see, undone by the rollback).
  */
 export async function asRequest<T>(
   pool: pg.Pool,
   settings: RequestSettings,
   work: (client: pg.PoolClient) => Promise<T>,
-  { commit = false }: { commit?: boolean } = {},
+  { commit = false, setUp }: { commit?: boolean; setUp?: (client: pg.PoolClient) => Promise<void> } = {},
 ): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('begin');
+    await setUp?.(client);
     await client.query(
       `select set_config('role', $1, true), set_config('imgplane.org_id', $2, true),
               set_config('imgplane.tenant_id', $3, true), set_config('imgplane.api_key_id', $4, true),

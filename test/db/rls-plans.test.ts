@@ -13,12 +13,19 @@ const db = useSeededDatabase();
 /** The request-context helpers: none may survive inlining into a plan. */
 const HELPER_CALL = /imgplane\.(request_reaches|request_may_read|request_may_change|has_scope|current_org_id|current_tenant_id|current_api_key_id|caller_administers)\(/;
 
-async function planAs(settings: RequestSettings, sql: string, options: { seqScan?: boolean } = {}): Promise<string> {
-  return asRequest(db.pool, settings, async (client) => {
-    if (options.seqScan === false) await client.query('set local enable_seqscan = off');
-    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain (costs off) ${sql}`);
-    return rows.map((row) => row['QUERY PLAN']).join('\n');
-  });
+async function planAs(settings: RequestSettings, sql: string, options: { seqScan?: boolean; withoutIndex?: string } = {}): Promise<string> {
+  const { withoutIndex } = options;
+  return asRequest(
+    db.pool,
+    settings,
+    async (client) => {
+      if (options.seqScan === false) await client.query('set local enable_seqscan = off');
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain (costs off) ${sql}`);
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    },
+    // dropped inside the rolled-back transaction: the plan shows what the other indexes can do
+    { setUp: withoutIndex ? async (client) => void (await client.query(`drop index imgplane.${withoutIndex}`)) : undefined },
+  );
 }
 
 describe('row-level security plans', () => {
@@ -42,6 +49,19 @@ describe('row-level security plans', () => {
       }
     }
     expect(calling).toEqual([]);
+  });
+
+  it("finds an organisation's assets under a folder through an index: startsWith is leakproof, so RLS lets the index serve it", async () => {
+    const orgKey: RequestSettings = { role: 'imgplane_tenant', organizationId: db.org.id, scopes: ALL_SCOPES };
+    // The organisation's live-assets index would serve either query through organization_id alone
+    // (the planner's choice on this small table): without it, only the leakproof prefix may reach an index.
+    const options = { seqScan: false, withoutIndex: 'assets_organization_live_idx' };
+    // what graphql/starts-with.ts sends for allAssets(filter: { folder: { startsWith: "/shop" } })
+    const prefix = await planAs(orgKey, `select id from imgplane.assets where starts_with(folder, '/shop') and deleted_at is null`, options);
+    expect(prefix).toMatch(/Index Cond: \(\(organization_id = [^\n]*\) AND \(folder ~>=~ '\/shop'::text\) AND \(folder ~<~ '\/shoq'::text\)\)/);
+    // the connection filter's own LIKE: not leakproof, so it waits for the policy and no index uses it
+    const like = await planAs(orgKey, `select id from imgplane.assets where folder like '/shop%' and deleted_at is null`, options);
+    expect(like).not.toMatch(/Index Cond: [^\n]*folder/);
   });
 
   it("finds an organisation's live assets, and counts them, through an index", async () => {

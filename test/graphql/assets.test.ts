@@ -60,6 +60,10 @@ describe('listing assets', () => {
     expect(await listIds(`filter: { ${inWeb}, tags: { contains: ["red", "sale"] } }`)).toEqual([shoes]);
     expect((await listIds(`filter: { ${inWeb}, tags: { overlaps: ["sale", "blue"] } }`)).sort()).toEqual([shoes, hats].sort());
     expect((await listIds(`filter: { ${inWeb}, folder: { startsWith: "/products/" } }`)).sort()).toEqual([shoes, hats].sort());
+    expect((await listIds(`filter: { folder: { startsWith: "/pro" } }`)).sort()).toEqual([shoes, hats, otherSpaceAssetId].sort());
+    // a prefix, not a pattern: % and _ match themselves
+    expect(await listIds(`filter: { folder: { startsWith: "/products/%" } }`)).toEqual([]);
+    expect(await listIds(`filter: { folder: { startsWith: "/_roducts" } }`)).toEqual([]);
     expect(await listIds(`filter: { ${inWeb}, folder: { equalTo: "/blog/" } }`)).toEqual([blog]);
   });
 

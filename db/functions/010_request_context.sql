@@ -68,3 +68,20 @@ as $$
       or analyst_reaches.organization_id = (select l.organization_id from imgplane.analyst_logins l where l.role_name = current_user::text)
 $$;
 comment on function imgplane.analyst_reaches(uuid) is 'Analyst visibility, derived from the login role (current_user) through imgplane.analyst_logins: its organization, or every one for a platform-wide analyst; nothing for any other role.';
+
+-- analyst_reaches() looks the login up with sub-SELECTs, so PostgreSQL cannot inline it: in a
+-- policy it runs once per row and no index serves it (a sequential scan of all of usage_metrics
+-- for an analyst of one organisation). This is the same visibility as an array, computed once
+-- per statement: `organization_id = any (imgplane.analyst_organizations())` is an index
+-- condition. The caller's own privileges and policies apply (it reads the login's mapping and,
+-- for a platform-wide login, the organisations it may see), so it tells nobody more than they see.
+create or replace function imgplane.analyst_organizations() returns uuid[]
+language sql stable parallel safe
+as $$
+  select case
+    when (select bool_or(l.organization_id is null) from imgplane.analyst_logins l where l.role_name = current_user::text)
+      then array(select o.id from imgplane.organizations o)
+    else array(select l.organization_id from imgplane.analyst_logins l where l.role_name = current_user::text and l.organization_id is not null)
+  end
+$$;
+comment on function imgplane.analyst_organizations() is 'The organizations the calling analyst login reads (analyst_reaches() as an array, for policies that an index can serve): its own, or every one for a platform-wide login; empty for any other role.';

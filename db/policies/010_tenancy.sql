@@ -24,7 +24,7 @@ create policy tenant_change on imgplane.tenants to imgplane_tenant
   using (imgplane.request_may_change(organization_id, null))
   with check (imgplane.request_may_change(organization_id, null));
 create policy analyst_read on imgplane.tenants for select to imgplane_analyst
-  using (imgplane.analyst_reaches(organization_id));
+  using (organization_id = any (imgplane.analyst_organizations()));
 create policy anonymous_read on imgplane.tenants for select to imgplane_anonymous
   using (status = 'active');
 grant select, delete on imgplane.tenants to imgplane_tenant;
@@ -37,7 +37,7 @@ create policy tenant_rows on imgplane.spaces to imgplane_tenant
   using (imgplane.request_reaches(organization_id, tenant_id))
   with check (imgplane.request_reaches(organization_id, tenant_id));
 create policy analyst_read on imgplane.spaces for select to imgplane_analyst
-  using (imgplane.analyst_reaches(organization_id));
+  using (organization_id = any (imgplane.analyst_organizations()));
 create policy anonymous_read on imgplane.spaces for select to imgplane_anonymous
   using (status = 'active');
 grant select, delete on imgplane.spaces to imgplane_tenant;

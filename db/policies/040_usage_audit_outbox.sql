@@ -4,7 +4,7 @@ alter table imgplane.usage_metrics enable row level security;
 create policy tenant_read on imgplane.usage_metrics for select to imgplane_tenant
   using (imgplane.request_reaches(organization_id, tenant_id));
 create policy analyst_read on imgplane.usage_metrics for select to imgplane_analyst
-  using (imgplane.analyst_reaches(organization_id));
+  using (organization_id = any (imgplane.analyst_organizations()));
 -- usage rollups run as jobs across organizations
 create policy worker_write on imgplane.usage_metrics to imgplane_worker
   using (true) with check (true);
@@ -18,8 +18,10 @@ grant insert (day, organization_id, tenant_id, space_id, request_count, bandwidt
 alter table imgplane.audit_logs enable row level security;
 create policy tenant_admin_read on imgplane.audit_logs for select to imgplane_tenant
   using (imgplane.has_scope('admin') and imgplane.request_reaches(organization_id, tenant_id));
+-- platform operator rows (no organization) only for a platform-wide login
 create policy analyst_read on imgplane.audit_logs for select to imgplane_analyst
-  using (imgplane.analyst_reaches(organization_id));
+  using (organization_id = any (imgplane.analyst_organizations())
+         or (organization_id is null and imgplane.analyst_reaches(null)));
 grant select on imgplane.audit_logs to imgplane_tenant, imgplane_worker, imgplane_analyst;
 
 -- written only by the security definer triggers; delivered by the worker

@@ -15,7 +15,7 @@ do $$
 declare
   obj record;
   -- what analyst logins (members of imgplane_analyst) may execute: the helpers of their policies
-  analyst_functions constant text[] := array['analyst_reaches'];
+  analyst_functions constant text[] := array['analyst_reaches', 'analyst_organizations'];
 begin
   execute 'alter schema imgplane owner to imgplane_owner';
   for obj in

@@ -69,12 +69,12 @@ describe('an analyst login of organization A', () => {
     }
   });
 
-  it('may execute no function but the helper of its own policies', async () => {
+  it('may execute no function but the helpers of its own policies', async () => {
     const outcome = await asAnalyst(analystA, [
       `select p.oid::regprocedure::text as name from pg_proc p
         where p.pronamespace = 'imgplane'::regnamespace and has_function_privilege(p.oid, 'execute') order by 1`,
     ]);
-    expect(outcome).toMatchObject({ ok: true, rows: [{ name: 'imgplane.analyst_reaches(uuid)' }] });
+    expect(outcome).toMatchObject({ ok: true, rows: [{ name: 'imgplane.analyst_organizations()' }, { name: 'imgplane.analyst_reaches(uuid)' }] });
     // security definer functions that read across organizations
     for (const call of [
       `select * from imgplane.delivery_context('${db.other.slug}', '${db.other.tenants[0].slug}', '${db.other.tenants[0].spaceSlug}')`,
@@ -123,6 +123,25 @@ describe('creating analyst logins', () => {
   it('makes a platform-wide login, by the operator, that reads every organization', async () => {
     const seen = await organizationsSeen(platformAnalyst, 'usage_metrics');
     expect(seen).toEqual(expect.arrayContaining([db.org.id, db.other.id]));
+  });
+
+  it("reads the platform operator's audit rows (no organization) only when platform-wide", async () => {
+    const { rows } = await db.pool.query<{ id: string }>(
+      `insert into imgplane.audit_logs (organization_id, actor_type, action, resource_type) values (null, 'database', 'api_key.insert', 'api_key') returning id`,
+    );
+    const seenBy = async (login: AnalystLogin) => asAnalyst(login, ['select id::text from imgplane.audit_logs where id = $1'], [rows[0]!.id]);
+    expect(await seenBy(platformAnalyst)).toMatchObject({ ok: true, rowCount: 1 });
+    expect(await seenBy(analystA)).toMatchObject({ ok: true, rowCount: 0 });
+  });
+
+  it("finds its organisation's rows through an index: the policy's helper is evaluated once, not per row", async () => {
+    for (const relation of ['usage_metrics', 'usage_monthly', 'audit_logs', 'storage_daily']) {
+      const outcome = await asAnalyst(analystA, ['set enable_seqscan = off', `explain (costs off) select count(*) from imgplane.${relation}`]);
+      if (!outcome.ok) throw new Error(`${relation}: ${outcome.code}`);
+      const plan = outcome.rows.map((row) => String(row['QUERY PLAN'])).join('\n');
+      expect(plan, relation).toMatch(/Index (Only )?Cond: \(organization_id = ANY \(imgplane\.analyst_organizations\(\)\)\)/);
+      expect(plan, relation).not.toMatch(/Seq Scan/);
+    }
   });
 
   it('shows the password once: the mapping keeps none, and a dropped login can no longer connect', async () => {

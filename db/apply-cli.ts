@@ -1,4 +1,4 @@
-/** `npm run db:apply`: migrate DATABASE_URL and re-apply functions and policies. */
+/** `npm run db:apply`: migrate DATABASE_URL and re-apply functions and policies (even when their digest matches). */
 import { applyDatabase } from './apply.ts';
 
 const databaseUrl = process.env.DATABASE_URL;
@@ -8,7 +8,7 @@ if (databaseUrl === undefined || databaseUrl === '') {
 }
 
 try {
-  await applyDatabase(databaseUrl, { log: (line) => console.log(line) });
+  await applyDatabase(databaseUrl, { log: (line) => console.log(line), force: true });
   console.log('database is up to date');
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);

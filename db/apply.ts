@@ -1,21 +1,29 @@
 /**
  * Brings a database up to date: dbmate migrations (db/schema, append-only), then every idempotent
- * file of db/functions and db/policies in file-name order, in one transaction. Safe to run from
- * several processes at once and as often as wanted: a second run changes nothing.
+ * file of db/functions and db/policies in file-name order, in one transaction, unless the database
+ * was last applied with exactly these files (imgplane.applied_sql), and the months ahead of the
+ * partitioned tables. Safe to run from several processes at once and as often as wanted: a second
+ * run changes nothing, and a start of an unchanged version takes no lock a request would wait for.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { resolveBinary } from 'dbmate';
 import { Logger, runMigrations as runJobQueueMigrations } from 'graphile-worker';
 import pg from 'pg';
-import { syncPolicyKeys } from './policy-keys.ts';
+import { policyKeyRows, syncPolicyKeys } from './policy-keys.ts';
 
 export interface ApplyOptions {
   /** Receives one human-readable line per step (dbmate output included). */
   log?: (line: string) => void;
+  /** Re-declare functions and policies even when their digest says they are in place (`npm run db:apply`). */
+  force?: boolean;
 }
+
+/** Months of partitions made ready beyond the current one (db/functions/076_partitions.sql). */
+const PARTITION_MONTHS_AHEAD = 2;
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const idempotentFolders = ['db/functions', 'db/policies'] as const;
@@ -48,7 +56,11 @@ export async function applyDatabase(databaseUrl: string, options: ApplyOptions =
     // because graphile-worker's own migrations deadlock when two workers start on a new database.
     // Before the idempotent SQL, which grants on it (db/policies/061_webhook_job_queue.sql).
     await installJobQueue(databaseUrl);
-    await withDeadlockRetries(() => applyIdempotentSql(client, log));
+    const files = (await Promise.all(idempotentFolders.map(listSqlFiles))).flat();
+    const digest = await idempotentDigest(files);
+    if (!options.force && (await appliedDigest(client)) === digest) log('functions and policies: unchanged');
+    else await withDeadlockRetries(() => applyIdempotentSql(client, files, digest, log));
+    await client.query('select imgplane.maintain_partitions($1)', [PARTITION_MONTHS_AHEAD]);
   } finally {
     await client.end();
   }
@@ -136,8 +148,24 @@ function dbmateUrl(databaseUrl: string): string {
   return url.toString();
 }
 
-async function applyIdempotentSql(client: pg.Client, log: (line: string) => void): Promise<void> {
-  const files = (await Promise.all(idempotentFolders.map(listSqlFiles))).flat();
+/**
+ * What an apply of these files would declare: their names and contents, and the policy keys the
+ * code defines. Re-declaring grants and policies locks every table (so it can deadlock with
+ * running requests, see withDeadlockRetries); a start of the version already applied skips it.
+ */
+async function idempotentDigest(files: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(`${file}\0${await readFile(new URL(`../${file}`, import.meta.url), 'utf8')}\0`);
+  hash.update(JSON.stringify(policyKeyRows()));
+  return hash.digest('hex');
+}
+
+async function appliedDigest(client: pg.Client): Promise<string | undefined> {
+  const { rows } = await client.query<{ digest: string }>('select digest from imgplane.applied_sql');
+  return rows[0]?.digest;
+}
+
+async function applyIdempotentSql(client: pg.Client, files: readonly string[], digest: string, log: (line: string) => void): Promise<void> {
   let keys = 0;
   await client.query('begin');
   try {
@@ -149,6 +177,11 @@ async function applyIdempotentSql(client: pg.Client, log: (line: string) => void
     }
     // before the commit: effective_policy() reads the catalog, so code and catalog change together
     keys = await syncPolicyKeys(client);
+    await client.query(
+      `insert into imgplane.applied_sql (digest) values ($1)
+       on conflict (singleton) do update set digest = excluded.digest, applied_at = now()`,
+      [digest],
+    );
     await client.query('commit');
   } catch (error) {
     await client.query('rollback');

@@ -6,8 +6,9 @@
 import type pg from 'pg';
 import { POLICY_KEYS, policyKeySpec } from '../core/policy.ts';
 
-export async function syncPolicyKeys(client: pg.Client): Promise<number> {
-  const rows = POLICY_KEYS.map((key) => {
+/** The rows imgplane.policy_keys gets from the code (also part of what db/apply.ts digests). */
+export function policyKeyRows() {
+  return POLICY_KEYS.map((key) => {
     const spec = policyKeySpec(key);
     return {
       key,
@@ -17,6 +18,10 @@ export async function syncPolicyKeys(client: pg.Client): Promise<number> {
       builtin_maximum: spec.kind === 'limit' ? spec.maximum : null,
     };
   });
+}
+
+export async function syncPolicyKeys(client: pg.Client): Promise<number> {
+  const rows = policyKeyRows();
   // Keys no longer in the code are left in place: an older process may still be running.
   await client.query(
     `insert into imgplane.policy_keys (key, kind, organization_only, builtin_default, builtin_maximum)

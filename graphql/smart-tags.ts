@@ -192,6 +192,8 @@ export const IMGPLANE_SMART_TAGS: JSONPgSmartTags = {
       'imgplane.storage_daily': { tags: { behavior: ABSENT } },
       // The raw counters are read through the two usage views above.
       'imgplane.usage_metrics': { tags: { behavior: ABSENT } },
+      // db/apply.ts's bookkeeping
+      'imgplane.applied_sql': { tags: { behavior: ABSENT } },
       'imgplane.usage_monthly': { tags: { behavior: ABSENT } },
       // created and dropped through createAnalystLogin / dropAnalystLogin
       'imgplane.analyst_logins': { tags: { behavior: READ_ONLY } },

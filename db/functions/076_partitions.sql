@@ -83,7 +83,7 @@ begin
   return created;
 end
 $$;
-comment on function imgplane.maintain_partitions(integer) is 'Gives every month with rows in a default partition its own partition, and creates the partitions of the current month and the months_ahead after it. Run at the end of every apply and daily by the worker; returns how many partitions it created.';
+comment on function imgplane.maintain_partitions(integer) is 'Gives every month with rows in a default partition its own partition, and creates the partitions of the current month and the months_ahead after it. Run by every start (db/apply.ts) and daily by the worker; returns how many partitions it created.';
 revoke all on function imgplane.maintain_partitions(integer) from public;
 grant execute on function imgplane.maintain_partitions(integer) to imgplane_worker;
 
@@ -116,6 +116,3 @@ end
 $$;
 comment on function imgplane.drop_expired_partitions(regclass, timestamptz) is 'Drops the monthly partitions of a table whose whole range is older than cutoff and returns how many rows they held (delete_expired() calls it before deleting the rest row by row).';
 revoke all on function imgplane.drop_expired_partitions(regclass, timestamptz) from public;
-
--- every apply: the months ahead exist before anyone writes to them
-select imgplane.maintain_partitions(2);

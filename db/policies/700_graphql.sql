@@ -8,7 +8,8 @@ declare
   tbl regclass;
 begin
   for tbl in select c.oid::regclass from pg_catalog.pg_class c
-             where c.relnamespace = 'imgplane'::regnamespace and c.relkind in ('r', 'p') loop
+             where c.relnamespace = 'imgplane'::regnamespace and c.relkind in ('r', 'p') and not c.relispartition loop
+    -- (a partition is read through its parent, whose policies apply)
     execute format(
       'create policy graphql_anonymous_sees_nothing on %s as restrictive for select to imgplane_anonymous
          using (not imgplane.request_via_graphql())',

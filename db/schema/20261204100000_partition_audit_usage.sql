@@ -5,8 +5,8 @@
 -- rows are updated by delivery and dead letters stay until an operator acts.)
 --
 -- This migration makes each one a partitioned table with only its default partition and copies
--- the rows into it; imgplane.maintain_partitions() (db/functions/076_partitions.sql), run at the
--- end of every apply and daily by the worker, then moves them into monthly partitions and creates
+-- the rows into it; imgplane.maintain_partitions() (db/functions/076_partitions.sql), run by every
+-- start (db/apply.ts) and daily by the worker, then moves them into monthly partitions and creates
 -- the months ahead. The copy rewrites both tables once, under this migration's lock.
 do $$
 declare

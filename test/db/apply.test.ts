@@ -1,6 +1,6 @@
 /**
- * applyDatabase(): creates a missing database, migrates it, and re-applying functions and
- * policies changes nothing. Runs against a database of its own so that re-applying (which takes
+ * applyDatabase(): creates a missing database, migrates it, re-applying functions and policies
+ * changes nothing, and a start whose files are already applied does not re-apply them. Runs against a database of its own so that re-applying (which takes
  * table locks) never blocks the other test files.
  */
 import { randomBytes } from 'node:crypto';
@@ -60,9 +60,37 @@ describe('applyDatabase', () => {
   });
 
   it('changes nothing when re-applied twice, even by two processes at once', async () => {
-    await applyDatabase(scratchUrl); // a no-op after the test above; this test does not rely on it
+    // re-declared once first: a re-apply may order grants differently from the first apply
+    await applyDatabase(scratchUrl, { force: true });
     const before = await snapshot();
-    await Promise.all([applyDatabase(scratchUrl), applyDatabase(scratchUrl)]);
+    // forced: the files are re-declared even though their digest matches
+    await Promise.all([applyDatabase(scratchUrl, { force: true }), applyDatabase(scratchUrl, { force: true })]);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('skips re-declaring unchanged functions and policies, so a start waits for no running request', async () => {
+    // a request in flight on another server: it holds a lock that re-declaring a policy waits for
+    const request = await connectClient(scratchUrl);
+    try {
+      await request.query('begin');
+      await request.query('lock table imgplane.assets in row exclusive mode');
+      const lines: string[] = [];
+      const started = performance.now();
+      await applyDatabase(scratchUrl, { log: (line) => lines.push(line) });
+      expect(lines).toContain('functions and policies: unchanged');
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      await request.query('rollback');
+      await request.end();
+    }
+  });
+
+  it('re-declares them when the files or policy keys differ from what the database was applied with', async () => {
+    await withScratch((client) => client.query(`update imgplane.applied_sql set digest = 'an older version'`));
+    const lines: string[] = [];
+    await applyDatabase(scratchUrl, { log: (line) => lines.push(line) });
+    expect(lines.some((line) => /^applied \d+ function and policy files/.test(line))).toBe(true);
+    const { rows } = await withScratch((client) => client.query<{ digest: string }>('select digest from imgplane.applied_sql'));
+    expect(rows[0]!.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 });

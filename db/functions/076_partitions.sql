@@ -4,13 +4,15 @@
 -- rows) and creates the months ahead. Security definer: partitions belong to imgplane_owner, and
 -- the worker that runs this daily may not create or drop tables itself.
 
+-- usage_metrics' fillfactor: record_usage() updates counters in place, and room on the page keeps
+-- those updates HOT; audit rows are never updated.
 create or replace function imgplane.partitioned_by_month()
-returns table (parent regclass, partition_key text)
+returns table (parent regclass, partition_key text, fillfactor integer)
 language sql immutable
 as $$
-  values ('imgplane.audit_logs'::regclass, 'created_at'), ('imgplane.usage_metrics'::regclass, 'day')
+  values ('imgplane.audit_logs'::regclass, 'created_at', 100), ('imgplane.usage_metrics'::regclass, 'day', 85)
 $$;
-comment on function imgplane.partitioned_by_month() is 'The tables partitioned by month, with the column they are partitioned on.';
+comment on function imgplane.partitioned_by_month() is 'The tables partitioned by month, with the column they are partitioned on and the fillfactor of their partitions.';
 revoke all on function imgplane.partitioned_by_month() from public;
 
 -- One partition per month from from_month through through_month (first days of months), where
@@ -24,13 +26,14 @@ set search_path = pg_catalog, pg_temp
 set timezone = 'UTC'
 as $$
 declare
-  key constant text := (select p.partition_key from imgplane.partitioned_by_month() p where p.parent = create_month_partitions.parent);
+  spec record;
   base constant text := (select c.relname from pg_class c where c.oid = create_month_partitions.parent);
   month date;
   partition_name text;
   created integer := 0;
 begin
-  if key is null then
+  select * into spec from imgplane.partitioned_by_month() p where p.parent = create_month_partitions.parent;
+  if not found then
     raise exception '% is not partitioned by month', parent using errcode = '22023';
   end if;
   for month in select generate_series(date_trunc('month', from_month), date_trunc('month', through_month), interval '1 month')::date loop
@@ -38,14 +41,11 @@ begin
     continue when to_regclass(format('imgplane.%I', partition_name)) is not null;
     -- Built beside the table, then attached: attaching checks the default partition holds no row
     -- of the month, which the move has just made true, without blocking the table's writers.
-    execute format('create table imgplane.%I (like %s including defaults including constraints)', partition_name, parent);
-    if base = 'usage_metrics' then
-      -- record_usage() updates counters in place: room on the page keeps those updates HOT
-      execute format('alter table imgplane.%I set (fillfactor = 85)', partition_name);
-    end if;
+    execute format('create table imgplane.%I (like %s including defaults including constraints) with (fillfactor = %s)',
+      partition_name, parent, spec.fillfactor);
     execute format(
       'with moved as (delete from imgplane.%1$I where %2$I >= %3$L and %2$I < %4$L returning *) insert into imgplane.%5$I select * from moved',
-      base || '_default', key, month, (month + interval '1 month')::date, partition_name);
+      base || '_default', spec.partition_key, month, (month + interval '1 month')::date, partition_name);
     execute format('alter table %s attach partition imgplane.%I for values from (%L) to (%L)',
       parent, partition_name, month, (month + interval '1 month')::date);
     -- read through the parent's policies only: on its own a partition answers nobody but its owner
@@ -59,7 +59,8 @@ $$;
 comment on function imgplane.create_month_partitions(regclass, date, date) is 'Creates the monthly partitions of a table partitioned by month (imgplane.partitioned_by_month()) from from_month through through_month where missing, moving rows of those months out of its default partition. Returns how many it created.';
 revoke all on function imgplane.create_month_partitions(regclass, date, date) from public;
 
-create or replace function imgplane.maintain_partitions(months_ahead integer)
+-- Two months ahead by default: a missed daily run or two never lands rows in a default partition.
+create or replace function imgplane.maintain_partitions(months_ahead integer default 2)
 returns integer
 language plpgsql volatile security definer
 set search_path = pg_catalog, pg_temp
@@ -114,5 +115,5 @@ begin
   return dropped;
 end
 $$;
-comment on function imgplane.drop_expired_partitions(regclass, timestamptz) is 'Drops the monthly partitions of a table whose whole range is older than cutoff and returns how many rows they held (delete_expired() calls it before deleting the rest row by row).';
+comment on function imgplane.drop_expired_partitions(regclass, timestamptz) is 'Drops the monthly partitions of a table whose whole range is older than cutoff and returns how many rows they held (delete_expired() calls it after deleting a batch of rows, last in its transaction).';
 revoke all on function imgplane.drop_expired_partitions(regclass, timestamptz) from public;

@@ -16,9 +16,6 @@ import { WORKER, withClaims } from '../../platform/request-context.ts';
 
 export const DATA_RETENTION_TASK = 'data_retention';
 
-/** Months of partitions kept ready beyond the current one: a missed run or two never lands rows in a default partition. */
-const PARTITION_MONTHS_AHEAD = 2;
-
 export interface RetentionSettings {
   /** Days a delivered outbox event is kept after its delivery (dead letters are kept). */
   eventsDays: number;
@@ -83,7 +80,7 @@ export async function runDataRetention(platform: Retaining, settings: RetentionS
     });
   // Before the deletes, so rows that waited in a default partition sit in a month that can be dropped whole.
   const partitions = await withClaims(platform.pool, WORKER, (client) =>
-    client.query<{ created: number }>('select imgplane.maintain_partitions($1) as created', [PARTITION_MONTHS_AHEAD]),
+    client.query<{ created: number }>('select imgplane.maintain_partitions() as created'),
   );
   const outcome: RetentionOutcome = {
     partitionsCreated: partitions.rows[0]!.created,

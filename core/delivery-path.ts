@@ -23,6 +23,9 @@ export interface DeliveryPath {
 
 export const LATEST = 'latest';
 
+/** Every public image URL starts so (`/v1/priv/` needs a signature). */
+export const PUBLIC_PREFIX = '/v1/pub/';
+
 const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const VERSION = /^v([1-9][0-9]{0,8})$/;
 /**

@@ -1,11 +1,13 @@
 /** The Fastify application: routes over an already-built Platform. */
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import { installErrorHandler } from './error-handler.ts';
 import { registerApiCors } from './cors.ts';
 import { registerOpenApi } from './openapi.ts';
 import { echoRequestId, OneLinePerRequest, requestId } from './request-log.ts';
-import { installDrain } from './drain.ts';
+import { installDrain, isDraining } from './drain.ts';
+import { MemoryHitPath } from './image-hits.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import { sweepOrphanedTempFiles } from '../core/temp-files.ts';
 import { UPLOAD_DIR } from './uploads/receive.ts';
@@ -24,7 +26,8 @@ import { registerPurgeRoutes } from './routes/purge.ts';
 export type AppExtension = (app: FastifyInstance, platform: Platform) => Promise<void>;
 
 export async function buildApp(platform: Platform, extensions: readonly AppExtension[] = []): Promise<FastifyInstance> {
-  const app = Fastify({
+  const memoryHits = new MemoryHitPath(platform, () => ({ log: app.log, draining: isDraining(app) }));
+  const app: FastifyInstance = Fastify({
     logger: {
       level: platform.config.logLevel,
       // Signed query strings are credentials: log the path only.
@@ -37,17 +40,10 @@ export async function buildApp(platform: Platform, extensions: readonly AppExten
     // Request schemas (request-schemas.ts) refuse unknown fields and wrongly typed values rather
     // than silently drop or convert them ("600" is not a number of seconds).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
-    // Connection bounds: a stalled upload gets its 408 at REQUEST_TIMEOUT_MS, a silent socket is
-    // closed at IDLE_TIMEOUT_MS. Node checks the request and header timeouts every second here
-    // (its default of 30 s would let a stalled request outlive its timeout by that much).
-    requestTimeout: platform.config.http.requestTimeoutMs,
-    connectionTimeout: platform.config.http.idleTimeoutMs,
-    keepAliveTimeout: platform.config.http.keepAliveTimeoutMs,
-    http: { headersTimeout: platform.config.http.headersTimeoutMs, connectionsCheckingInterval: 1_000 },
     // the client address of per-address rate limits, behind a CDN or load balancer
     trustProxy: platform.config.trustProxy,
+    serverFactory: httpServer(platform.config.http, memoryHits),
   });
-  app.server.maxConnections = platform.config.http.maxConnections;
   installErrorHandler(app);
   await registerSecurityHeaders(app);
   // Upload temp files of server processes that were killed mid-upload.
@@ -77,4 +73,25 @@ export async function buildApp(platform: Platform, extensions: readonly AppExten
   registerPurgeRoutes(app, platform);
   for (const extend of extensions) await extend(app, platform);
   return app;
+}
+
+/**
+ * The HTTP server, with the memory-hit path in front of Fastify's handler (server/image-hits.ts);
+ * `app.inject` reaches Fastify directly. Connection bounds: a stalled upload gets its 408 at
+ * REQUEST_TIMEOUT_MS, a silent socket is closed at IDLE_TIMEOUT_MS. Node checks the request and
+ * header timeouts every second here (its default of 30 s would let a stalled request outlive its
+ * timeout by that much).
+ */
+function httpServer(http: Platform['config']['http'], memoryHits: MemoryHitPath): FastifyServerFactory {
+  return (fastifyHandler) => {
+    const server = createServer(
+      { headersTimeout: http.headersTimeoutMs, requestTimeout: http.requestTimeoutMs, keepAliveTimeout: http.keepAliveTimeoutMs, connectionsCheckingInterval: 1_000 },
+      (request: IncomingMessage, response: ServerResponse) => {
+        if (!memoryHits.serve(request, response)) fastifyHandler(request, response);
+      },
+    );
+    server.setTimeout(http.idleTimeoutMs);
+    server.maxConnections = http.maxConnections;
+    return server;
+  };
 }

@@ -28,7 +28,7 @@ const imagePath = process.env.BENCH_IMAGE;
 const dataDir = process.env.BENCH_DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), 'imgplane-bench-')));
 await mkdir(dataDir, { recursive: true });
 const config = loadConfig({ ...process.env, IMGPLANE_DATA_DIR: dataDir, NODE_ENV: 'test' });
-const platform = await createPlatform({ ...config, databaseUrl, masterKey: randomBytes(32), logLevel: 'silent' });
+const platform = await createPlatform({ ...config, databaseUrl, masterKey: randomBytes(32), logLevel: 'error' });
 const app = await buildApp(platform, [mountGraphql]);
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 

@@ -122,8 +122,8 @@ export class VariantService {
   }
 
   /** The memory-cache hit path: synchronous, so a hit costs no await at all. */
-  fromMemory(cacheKey: string): CachedVariant | undefined {
-    return this.deps.memory.get(cacheKey);
+  inMemory(asset: Pick<AssetVersion, 'organizationId'>, key: string): CachedVariant | undefined {
+    return this.deps.memory.get(organizationScoped(asset, key));
   }
 
   keyFor(asset: AssetVersion, plan: VariantPlan): string {
@@ -165,7 +165,7 @@ export class VariantService {
     key = this.keyFor(asset, plan),
   ): Promise<Delivery> {
     const cacheKey = organizationScoped(asset, key);
-    const hit = this.fromMemory(cacheKey);
+    const hit = this.deps.memory.get(cacheKey);
     if (hit) return { variantKey: key, variant: hit, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
     const gate = typeof gateSource === 'function' ? gateSource() : gateSource;
     if (plan.ops.format !== 'avif' || isPassThrough(asset, plan.ops)) {
@@ -197,7 +197,7 @@ export class VariantService {
     gate: DeliveryGate | undefined,
   ): Promise<Delivery> {
     const cacheKey = organizationScoped(asset, key);
-    const hit = this.fromMemory(cacheKey);
+    const hit = this.deps.memory.get(cacheKey);
     if (hit) return { variantKey: key, variant: hit, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
     if (gate) await gate.beforeSlowPath();
     return this.deps.singleFlight.run(cacheKey, () => this.slowPath(key, cacheKey, asset, plan, policy, receivedAt, gate));
@@ -399,7 +399,7 @@ function alreadyAdmitted(gate: DeliveryGate): DeliveryGate {
  * Cache, lock and single-flight keys carry the organisation: a variant key is a hash of content
  * and ops, so unscoped, a hit would tell one organisation which bytes (and sizes) another views.
  */
-function organizationScoped(asset: AssetVersion, key: string): string {
+function organizationScoped(asset: Pick<AssetVersion, 'organizationId'>, key: string): string {
   return variantCacheKey(asset.organizationId, key);
 }
 

@@ -4,37 +4,38 @@
  * database or Redis round trip and no write (usage is counted in memory).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { corsFor, type CorsDecision } from '../../core/cors.ts';
 import { errorResponses } from '../response-schemas.ts';
-import { LATEST, parseDeliveryPath, type DeliveryPath } from '../../core/delivery-path.ts';
+import { parseDeliveryPath, PUBLIC_PREFIX, type DeliveryPath } from '../../core/delivery-path.ts';
 import { isImgplaneError, notFound } from '../../core/errors.ts';
-import { ACCEPT_CH, parseOps, planStandIn, planVariant, type ParsedOps, type VariantPlan } from '../../core/ops/index.ts';
+import { parseOps, planStandIn, planVariant, type ParsedOps, type VariantPlan } from '../../core/ops/index.ts';
 import { ANONYMOUS, type Claims } from '../../platform/request-context.ts';
-import type { DeliveryCatalog, SpaceContext } from '../../platform/delivery/catalog.ts';
+import type { DeliveryCatalog } from '../../platform/delivery/catalog.ts';
 import type { Resolution } from '../../platform/delivery/resolutions.ts';
-import type { Delivery, VariantService } from '../../platform/delivery/variants.ts';
-import type { Metrics } from '../../platform/metrics.ts';
-import type { UsageRecorder } from '../../platform/usage.ts';
-import type { VariantAccessRecorder } from '../../platform/delivery/access-recorder.ts';
+import type { VariantService } from '../../platform/delivery/variants.ts';
 import type { SignedUrlVerifier } from '../../platform/keys/signing-keys.ts';
 import { cacheTagHeaders, cacheTagsFor } from '../../platform/purge/cache-tags.ts';
 import type { Limits } from '../../platform/limits/limits.ts';
+import {
+  allowedOrigin,
+  bodyHeaders,
+  cacheControlFor,
+  countDelivery,
+  etagMatches,
+  standInCacheControl,
+  variantHeaders,
+  type DeliveryCounters,
+} from '../image-response.ts';
 
-export interface ImageRouteDeps {
+export interface ImageRouteDeps extends DeliveryCounters {
   catalog: DeliveryCatalog;
   variants: VariantService;
-  usage: UsageRecorder;
-  access: VariantAccessRecorder;
-  metrics: Metrics;
   signatures: SignedUrlVerifier;
   limits: Limits;
 }
 
-const IMMUTABLE = 'public, max-age=31536000, immutable';
-
 export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps): void {
   const handler = (request: FastifyRequest, reply: FastifyReply) => serveImage(deps, request, reply);
-  // CORS here follows the space of the URL (sendVariant), not the API's rule (server/cors.ts).
+  // CORS here follows the space of the URL (image-response.ts), not the API's rule (server/cors.ts).
   const config = { cors: false } as const;
   app.get('/v1/pub/*', { config, schema: imageSchema('A public image variant') }, handler);
   app.get('/v1/priv/*', { config, schema: imageSchema('A private image variant: needs `?exp=&kid=&sig=` (docs/signing.md)') }, handler);
@@ -76,7 +77,6 @@ async function serveImage(deps: ImageRouteDeps, request: FastifyRequest, reply: 
     deps.catalog.resolutions.get(pathname, claims, request.headers) ??
     (await resolveImage(deps, request, pathname, checked ?? checkPath(pathname), claims));
   const { space, asset, plan } = resolution;
-  const cacheControl = cacheControlFor(resolution.path, space.policy, secondsLeft);
 
   // The transform's time budget counts from the request's arrival, not from its turn in the queue.
   // Rate limits and render quotas apply only beyond the memory cache (platform/limits/limits.ts),
@@ -89,22 +89,14 @@ async function serveImage(deps: ImageRouteDeps, request: FastifyRequest, reply: 
   const receivedAt = performance.now() - reply.elapsedTime;
   const delivery = await deps.variants.deliverNegotiated(asset, plan, resolution.standIn, space.policy, receivedAt, gate, resolution.variantKey);
 
-  deps.metrics.deliveries.inc({ cache: delivery.layer });
-  deps.access.record(asset.assetId, delivery.variantKey);
-  deps.usage.record(space, {
-    request_count: 1,
-    bandwidth_bytes: request.method === 'HEAD' ? 0 : delivery.variant.body.length,
-    cache_hit_count: delivery.layer === 'miss' ? 0 : 1,
-    transform_count: delivery.layer === 'miss' ? 1 : 0,
-    transform_cpu_ms: Math.round(delivery.transformMs),
-  });
-  // Tags let a CDN purge every variant of the asset (or its space, organisation) at once.
-  reply.headers(resolution.assetHeaders);
-  const cached = delivery.provisional ? standInCacheControl(space.policy, secondsLeft) : cacheControl;
-  return sendVariant(reply, request, delivery, cached, plan, corsFor(request.headers.origin, space.policy.cors_allowed_origins));
+  countDelivery(deps, resolution, delivery, request.method);
+  const cacheControl = delivery.provisional ? standInCacheControl(space.policy, secondsLeft) : cacheControlFor(resolution.path, space.policy, secondsLeft);
+  reply.headers(variantHeaders(resolution, delivery, cacheControl));
+  const origin = allowedOrigin(resolution, request.headers);
+  if (origin) reply.header('access-control-allow-origin', origin);
+  if (etagMatches(request.headers['if-none-match'], delivery.variant.etag)) return reply.code(304).send();
+  return reply.headers(bodyHeaders(delivery)).send(delivery.variant.body);
 }
-
-const PUBLIC_PREFIX = '/v1/pub/';
 
 interface CheckedPath {
   path: DeliveryPath;
@@ -162,24 +154,6 @@ async function resolveImage(
   return resolution;
 }
 
-/** A stand-in for an AVIF still rendering is kept briefly, so caches come back for the AVIF. */
-function standInCacheControl(policy: SpaceContext['policy'], secondsLeft: number | undefined): string {
-  const maxAge = policy.avif_stand_in_max_age_seconds;
-  return secondsLeft === undefined ? `public, max-age=${maxAge}` : `private, max-age=${Math.min(secondsLeft, maxAge)}`;
-}
-
-/**
- * A numbered version never changes: public ones are immutable. `latest` changes with every new
- * version, so caches keep it for the space's `latest_max_age` only. A signed URL stays private
- * and is never cached past its expiry.
- */
-function cacheControlFor(path: DeliveryPath, policy: SpaceContext['policy'], secondsLeft: number | undefined): string {
-  const latest = path.version === LATEST;
-  if (secondsLeft !== undefined) return `private, max-age=${latest ? Math.min(secondsLeft, policy.latest_max_age) : secondsLeft}`;
-  if (!latest) return IMMUTABLE;
-  return `public, max-age=${policy.latest_max_age}, stale-while-revalidate=${policy.latest_stale_while_revalidate}`;
-}
-
 /**
  * One message for every not-found of the image route (unknown space, asset, version, wrong space,
  * private under pub): which one it was would tell a prober what exists.
@@ -197,44 +171,4 @@ async function imageLookup<T>(lookup: () => Promise<T>): Promise<T> {
 
 function headerText(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : value?.[0];
-}
-
-function sendVariant(
-  reply: FastifyReply,
-  request: FastifyRequest,
-  delivery: Delivery,
-  cacheControl: string,
-  plan: Pick<VariantPlan, 'vary' | 'clientHints'>,
-  cors: CorsDecision,
-): FastifyReply {
-  const { variant } = delivery;
-  reply.header('etag', variant.etag);
-  reply.header('cache-control', cacheControl);
-  reply.header('x-cache', delivery.layer);
-  // Pages of the space's allowed origins may read the pixels (canvas, fetch).
-  if (cors.allowOrigin) reply.header('access-control-allow-origin', cors.allowOrigin);
-  // Every request header the answer depends on (Accept when negotiated, each client hint read,
-  // Origin under a list of allowed origins).
-  const vary = cors.varyOrigin ? [...plan.vary, 'Origin'] : plan.vary;
-  if (vary.length > 0) reply.header('vary', vary.join(', '));
-  if (plan.clientHints) reply.header('accept-ch', ACCEPT_CH);
-  const timing = serverTiming(delivery);
-  if (timing) reply.header('server-timing', timing);
-  if (etagMatches(request.headers['if-none-match'], variant.etag)) return reply.code(304).send();
-  reply.header('content-type', variant.contentType);
-  reply.header('content-length', variant.body.length);
-  return reply.send(variant.body);
-}
-
-function serverTiming(delivery: Delivery): string {
-  return Object.entries(delivery.timings)
-    .map(([stage, ms]) => `${stage};dur=${ms.toFixed(1)}`)
-    .join(', ');
-}
-
-/** RFC 9110 If-None-Match: `*` or a list of entity tags (weak comparison is allowed for GET). */
-function etagMatches(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }

@@ -1,0 +1,107 @@
+/**
+ * What an image answer says, whichever path sends it: the Fastify image route
+ * (routes/images.ts) or the memory-hit path in front of it (image-hits.ts). Both build their
+ * headers and count their deliveries here, so the two cannot drift apart
+ * (test/http/memory-hit-path.test.ts compares them header by header).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { corsFor } from '../core/cors.ts';
+import { LATEST, type DeliveryPath } from '../core/delivery-path.ts';
+import { ACCEPT_CH } from '../core/ops/index.ts';
+import type { SpaceContext } from '../platform/delivery/catalog.ts';
+import type { Resolution } from '../platform/delivery/resolutions.ts';
+import type { Delivery } from '../platform/delivery/variants.ts';
+import type { VariantAccessRecorder } from '../platform/delivery/access-recorder.ts';
+import type { Metrics } from '../platform/metrics.ts';
+import type { UsageRecorder } from '../platform/usage.ts';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/**
+ * A numbered version never changes: public ones are immutable. `latest` changes with every new
+ * version, so caches keep it for the space's `latest_max_age` only. A signed URL stays private
+ * and is never cached past its expiry.
+ */
+export function cacheControlFor(path: DeliveryPath, policy: SpaceContext['policy'], secondsLeft: number | undefined): string {
+  const latest = path.version === LATEST;
+  if (secondsLeft !== undefined) return `private, max-age=${latest ? Math.min(secondsLeft, policy.latest_max_age) : secondsLeft}`;
+  if (!latest) return IMMUTABLE;
+  return `public, max-age=${policy.latest_max_age}, stale-while-revalidate=${policy.latest_stale_while_revalidate}`;
+}
+
+/** A stand-in for an AVIF still rendering is kept briefly, so caches come back for the AVIF. */
+export function standInCacheControl(policy: SpaceContext['policy'], secondsLeft: number | undefined): string {
+  const maxAge = policy.avif_stand_in_max_age_seconds;
+  return secondsLeft === undefined ? `public, max-age=${maxAge}` : `private, max-age=${Math.min(secondsLeft, maxAge)}`;
+}
+
+/**
+ * The headers of a variant's answer, 200 and 304 alike, except `Access-Control-Allow-Origin`
+ * (it echoes the request's Origin: `allowedOrigin`): cache tags, validator, caching, `Vary` (every
+ * request header the answer depends on: Accept when negotiated, each client hint read, Origin
+ * under a list of allowed origins), client-hint opt-in and Server-Timing.
+ */
+export function variantHeaders(resolution: Resolution, delivery: Pick<Delivery, 'variant' | 'layer' | 'timings'>, cacheControl: string): Record<string, string> {
+  const { plan, space } = resolution;
+  const headers: Record<string, string> = {
+    // Tags let a CDN purge every variant of the asset (or its space, organisation) at once.
+    ...resolution.assetHeaders,
+    etag: delivery.variant.etag,
+    'cache-control': cacheControl,
+    'x-cache': delivery.layer,
+  };
+  const vary = corsFor(undefined, space.policy.cors_allowed_origins).varyOrigin ? [...plan.vary, 'Origin'] : plan.vary;
+  if (vary.length > 0) headers.vary = vary.join(', ');
+  if (plan.clientHints) headers['accept-ch'] = ACCEPT_CH;
+  const timing = serverTiming(delivery.timings);
+  if (timing) headers['server-timing'] = timing;
+  return headers;
+}
+
+/** The `Access-Control-Allow-Origin` of this request, if its Origin may read the pixels (canvas, fetch). */
+export function allowedOrigin(resolution: Resolution, requestHeaders: IncomingHttpHeaders): string | undefined {
+  return corsFor(requestHeaders.origin, resolution.space.policy.cors_allowed_origins).allowOrigin;
+}
+
+/** The headers only a 200 carries. */
+export function bodyHeaders(delivery: Pick<Delivery, 'variant'>): Record<string, string> {
+  return { 'content-type': delivery.variant.contentType, 'content-length': String(delivery.variant.body.length) };
+}
+
+function serverTiming(timings: Delivery['timings']): string {
+  return Object.entries(timings)
+    .map(([stage, ms]) => `${stage};dur=${ms.toFixed(1)}`)
+    .join(', ');
+}
+
+/** RFC 9110 If-None-Match: `*` or a list of entity tags (weak comparison is allowed for GET). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}
+
+export interface DeliveryCounters {
+  usage: UsageRecorder;
+  access: VariantAccessRecorder;
+  metrics: Metrics;
+}
+
+/** Counts one answered delivery: the metric, the variant's last access, the space's usage (all in memory). */
+export function countDelivery(
+  { usage, access, metrics }: DeliveryCounters,
+  resolution: Resolution,
+  delivery: Pick<Delivery, 'variant' | 'layer' | 'variantKey' | 'transformMs'>,
+  method: string,
+): void {
+  const miss = delivery.layer === 'miss';
+  metrics.deliveries.inc({ cache: delivery.layer });
+  access.record(resolution.asset.assetId, delivery.variantKey);
+  usage.record(resolution.space, {
+    request_count: 1,
+    bandwidth_bytes: method === 'HEAD' ? 0 : delivery.variant.body.length,
+    cache_hit_count: miss ? 0 : 1,
+    transform_count: miss ? 1 : 0,
+    transform_cpu_ms: Math.round(delivery.transformMs),
+  });
+}

@@ -1,0 +1,189 @@
+/**
+ * The memory-hit path (server/image-hits.ts) answers a remembered public URL whose variant is in
+ * memory before Fastify sees it. It must say exactly what the image route says for the same
+ * request (status, every header, bytes), count the same, and leave everything else to Fastify.
+ * Each comparison asks the same server twice: over HTTP (the hit path) and through `app.inject`,
+ * which reaches Fastify's handler directly.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MemoryHitPath, PUBLIC_IMAGE_ROUTE } from '../../server/image-hits.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { corpusFile, responseBytes } from '../support/http.ts';
+import { createOrganization, setPolicy, type TestOrganization } from '../support/tenancy.ts';
+import { imagePath, uploadAsset, type ImageAddress } from './delivery-fixtures.ts';
+import { signOne, uploadPrivate, variantPath } from './signed-urls.ts';
+
+const serve = vi.spyOn(MemoryHitPath.prototype, 'serve');
+let server: TestApp;
+let org: TestOrganization;
+let photo: Omit<ImageAddress, 'baseUrl'>;
+
+/** Headers that differ per response whoever sends them (or that only a socket has). */
+const PER_RESPONSE = new Set(['date', 'x-request-id', 'connection', 'keep-alive', 'transfer-encoding']);
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Whether the memory-hit path answered it (undefined: app.inject, which never reaches it). */
+  byHitPath?: boolean;
+}
+
+async function overHttp(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
+  serve.mockClear();
+  const response = await fetch(`${server.baseUrl}${path}`, { method, headers });
+  const body = await responseBytes(response);
+  return { status: response.status, headers: comparable(Object.fromEntries(response.headers)), body, byHitPath: serve.mock.results[0]?.value as boolean };
+}
+
+async function throughFastify(path: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET'): Promise<Answer> {
+  const response = await server.app.inject({ method, url: path, headers });
+  const flat = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, String(value)]));
+  return { status: response.statusCode, headers: comparable(flat), body: response.rawPayload };
+}
+
+function comparable(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !PER_RESPONSE.has(name)));
+}
+
+async function hitCount(): Promise<number> {
+  const metric = await server.platform.metrics.deliveries.get();
+  return metric.values.find((value) => value.labels.cache === 'hit-memory')?.value ?? 0;
+}
+
+async function routeDurations(method: string, status: string): Promise<number> {
+  const metric = await server.platform.metrics.httpDuration.get();
+  const count = metric.values.find(
+    (value) =>
+      value.metricName?.endsWith('_count') && value.labels.route === PUBLIC_IMAGE_ROUTE && value.labels.method === method && value.labels.status === status,
+  );
+  return count?.value ?? 0;
+}
+
+beforeAll(async () => {
+  server = await startTestApp({ config: { metadataCacheTtlMs: 600_000 } });
+  org = await createOrganization(server.platform, 'hitpath');
+  const tenant = org.tenants[0]!;
+  photo = { org, tenant, asset: await uploadAsset(server.baseUrl, tenant, await corpusFile('320x240.jpg')) };
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('the memory-hit path', () => {
+  it('answers a repeated public URL itself, with the status, headers and bytes of the image route', async () => {
+    const path = imagePath(photo, 'w_64.jpg');
+    const first = await overHttp(path);
+    expect(first).toMatchObject({ status: 200, byHitPath: false });
+    expect(first.headers['x-cache']).toBe('miss');
+
+    const hit = await overHttp(path);
+    expect(hit.byHitPath).toBe(true);
+    expect(hit.headers['x-cache']).toBe('hit-memory');
+    const routed = await throughFastify(path);
+    expect(routed.headers['x-cache']).toBe('hit-memory');
+    expect(hit.headers).toEqual(routed.headers);
+    expect(hit.status).toBe(routed.status);
+    expect(hit.body.equals(routed.body)).toBe(true);
+    expect(hit.headers['content-security-policy']).toContain("default-src 'none'");
+  });
+
+  it('answers HEAD and If-None-Match (304) as the image route does', async () => {
+    const path = imagePath(photo, 'w_65.jpg');
+    const { headers } = await overHttp(path);
+    const head = await overHttp(path, {}, 'HEAD');
+    expect(head).toMatchObject({ status: 200, byHitPath: true });
+    expect(head.body.length).toBe(0);
+    expect(head.headers).toEqual((await throughFastify(path, {}, 'HEAD')).headers);
+
+    const conditional = { 'if-none-match': headers.etag! };
+    const notModified = await overHttp(path, conditional);
+    expect(notModified).toMatchObject({ status: 304, byHitPath: true });
+    const routed = await throughFastify(path, conditional);
+    expect(routed.status).toBe(304);
+    expect(notModified.headers).toEqual(routed.headers);
+  });
+
+  it('echoes a caller X-Request-Id and makes one otherwise', async () => {
+    const path = imagePath(photo, 'w_66.jpg');
+    await overHttp(path);
+    serve.mockClear();
+    const given = await fetch(`${server.baseUrl}${path}`, { headers: { 'x-request-id': 'edge-42.a' } });
+    expect(serve.mock.results[0]?.value).toBe(true);
+    expect(given.headers.get('x-request-id')).toBe('edge-42.a');
+    const made = await fetch(`${server.baseUrl}${path}`, { headers: { 'x-request-id': 'not a valid id!' } });
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('follows the space CORS list and fmt_auto negotiation (Vary, Allow-Origin) like the route', async () => {
+    const cors = { ...photo, tenant: org.tenants[0]! };
+    await setPolicy(server.platform, { organizationId: org.id, tenantId: cors.tenant.id, spaceId: cors.tenant.spaceId }, 'cors_allowed_origins', ['https://shop.example']);
+    const path = imagePath(cors, 'w_67-fmt_auto.jpg');
+    const request = { accept: 'image/webp,image/*', origin: 'https://shop.example' };
+    await overHttp(path, request);
+    for (const headers of [request, { accept: 'image/webp,image/*', origin: 'https://elsewhere.example' }, { accept: 'image/webp,image/*' }]) {
+      const hit = await overHttp(path, headers);
+      expect(hit.byHitPath).toBe(true);
+      const routed = await throughFastify(path, headers);
+      expect(hit.headers).toEqual(routed.headers);
+    }
+    const allowed = await overHttp(path, request);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(allowed.headers.vary).toBe('Accept, Origin');
+    expect(allowed.headers['content-type']).toBe('image/webp');
+    // Another Accept is another resolution: the first request for it is not a memory hit here.
+    expect((await overHttp(path, { accept: 'image/jpeg' })).byHitPath).toBe(false);
+  });
+
+  it('counts each hit in the delivery and HTTP metrics, as the route would', async () => {
+    const path = imagePath(photo, 'w_68.jpg');
+    await overHttp(path);
+    const [hitsBefore, okBefore, headBefore] = [await hitCount(), await routeDurations('GET', '200'), await routeDurations('HEAD', '200')];
+    for (let i = 0; i < 3; i += 1) expect((await overHttp(path)).byHitPath).toBe(true);
+    expect((await overHttp(path, {}, 'HEAD')).byHitPath).toBe(true);
+    expect(await hitCount()).toBe(hitsBefore + 4);
+    expect(await routeDurations('GET', '200')).toBe(okBefore + 3);
+    expect(await routeDurations('HEAD', '200')).toBe(headBefore + 1);
+  });
+
+  it('counts the bandwidth of hit-path answers in the space usage', async () => {
+    const path = imagePath(photo, 'w_69.jpg');
+    const { body } = await overHttp(path);
+    await server.platform.usage.flush();
+    const usage = () =>
+      server.db.query<{ requests: string; bytes: string }>(
+        'select sum(request_count) as requests, sum(bandwidth_bytes) as bytes from imgplane.usage_metrics where space_id = $1',
+        [photo.tenant.spaceId],
+      );
+    const before = (await usage()).rows[0]!;
+    expect((await overHttp(path)).byHitPath).toBe(true);
+    expect((await overHttp(path, {}, 'HEAD')).byHitPath).toBe(true);
+    await server.platform.usage.flush();
+    const after = (await usage()).rows[0]!;
+    expect(Number(after.requests) - Number(before.requests)).toBe(2);
+    expect(Number(after.bytes) - Number(before.bytes)).toBe(body.length);
+  });
+
+  it('leaves to Fastify: a query string, a private URL, an unknown URL, a variant no longer in memory', async () => {
+    const path = imagePath(photo, 'w_70.jpg');
+    await overHttp(path);
+    expect(await overHttp(`${path}?cachebuster=1`)).toMatchObject({ status: 200, byHitPath: false });
+
+    const asset = await uploadPrivate(server.baseUrl, photo.tenant);
+    const signed = await signOne(server.baseUrl, photo.tenant.key, variantPath(asset, 'w_60.jpg'));
+    for (let i = 0; i < 2; i += 1) {
+      serve.mockClear();
+      expect((await fetch(signed.url)).status).toBe(200);
+      expect(serve.mock.results[0]?.value).toBe(false);
+    }
+
+    const unknown = await overHttp(imagePath({ ...photo, asset: { id: '00000000-0000-4000-8000-000000000000', version: 1 } }, 'w_70.jpg'));
+    expect(unknown).toMatchObject({ status: 404, byHitPath: false });
+
+    server.platform.memory.clear();
+    const evicted = await overHttp(path);
+    expect(evicted).toMatchObject({ status: 200, byHitPath: false });
+    expect(evicted.headers['x-cache']).not.toBe('hit-memory');
+    expect((await overHttp(path)).byHitPath).toBe(true);
+  });
+});

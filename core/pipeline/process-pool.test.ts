@@ -58,6 +58,24 @@ describe('createProcessPool', () => {
   });
 });
 
+describe('the transform processes', () => {
+  it('run with two malloc arenas (libvips threads would each keep one), unless the environment says otherwise', async () => {
+    const environmentOf = async (pid: number) => (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+    await pool.transform(makeRequest(PHOTO, { width: 40 }), soon(15_000));
+    expect(await environmentOf(pool.stats().pids[0]!)).toContain('MALLOC_ARENA_MAX=2');
+
+    process.env.MALLOC_ARENA_MAX = '4';
+    const own = createProcessPool();
+    try {
+      await own.transform(makeRequest(PHOTO, { width: 40 }), soon(15_000));
+      expect(await environmentOf(own.stats().pids[0]!)).toContain('MALLOC_ARENA_MAX=4');
+    } finally {
+      delete process.env.MALLOC_ARENA_MAX;
+      await own.close();
+    }
+  });
+});
+
 describe('checkDecodes in a child', () => {
   it('passes an original that decodes and refuses a damaged one with its 422 reason', async () => {
     await expect(pool.checkDecodes(PHOTO, await readImageHeader(PHOTO), 100_000_000, soon(15_000))).resolves.toBeUndefined();

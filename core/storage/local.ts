@@ -141,6 +141,11 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
+  async localFile(key: string): Promise<string> {
+    await (await this.openObject(key)).close();
+    return this.objectPath(key);
+  }
+
   private async openObject(key: string) {
     const path = this.objectPath(key);
     const handle = await open(path, 'r').catch((error: unknown) => {

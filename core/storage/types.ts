@@ -30,6 +30,12 @@ export interface ObjectStore {
   getStream(key: string): Promise<Readable>;
   /** Reads an object into memory; throws StorageNotFoundError when missing. */
   getBuffer(key: string): Promise<Buffer>;
+  /**
+   * Where the object is a file on this machine (the local adapter): its path, for a reader in
+   * another process that opens it itself (a transform process), so its bytes need not pass
+   * through this one. Throws StorageNotFoundError when missing. Absent on remote stores.
+   */
+  localFile?(key: string): Promise<string>;
   /** Metadata, or null when the object does not exist. */
   head(key: string): Promise<ObjectInfo | null>;
   exists(key: string): Promise<boolean>;

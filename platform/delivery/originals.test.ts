@@ -1,20 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createObjectStore } from '../../core/storage/index.ts';
-import type { ObjectStore } from '../../core/storage/types.ts';
+import { StorageNotFoundError, type ObjectStore } from '../../core/storage/types.ts';
 import { OriginalSource } from './originals.ts';
 
 let dir: string;
+/** The local adapter as a remote store looks (no `localFile`), counting what reaches it. */
 let storage: ObjectStore;
+let local: ObjectStore;
 let reads = 0;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'imgplane-originals-'));
   const real = createObjectStore({ kind: 'local', dir });
-  // Counts what reaches storage; everything else is the real local adapter.
+  local = real;
+  // Counts what reaches storage; everything else is the real local adapter, less `localFile`.
   storage = {
     ...real,
     provider: real.provider,
@@ -29,7 +32,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('OriginalSource', () => {
+describe('OriginalSource on a remote store', () => {
   it('reads a small original from storage once, then from memory, as bytes', async () => {
     const bytes = randomBytes(10_000);
     await storage.put('originals/small', bytes, { contentType: 'image/jpeg' });
@@ -59,5 +62,24 @@ describe('OriginalSource', () => {
     await storage.put('originals/tiny', bytes, { contentType: 'image/jpeg' });
     const source = new OriginalSource(storage, { maxBytes: 0 });
     expect(typeof (await source.use('originals/tiny', bytes.length, async (original) => original))).toBe('string');
+  });
+});
+
+describe('OriginalSource on local storage', () => {
+  it('hands the transform the stored file itself: no bytes read, none cached', async () => {
+    const bytes = randomBytes(10_000);
+    await local.put('originals/on-disk', bytes, { contentType: 'image/jpeg' });
+    const source = new OriginalSource(local, { maxBytes: 1_000_000 });
+    const input = await source.use('originals/on-disk', bytes.length, async (original) => original);
+    expect(typeof input).toBe('string');
+    expect((await readFile(input as string)).equals(bytes)).toBe(true);
+    expect(source.stats()).toEqual({ entries: 0, bytes: 0 });
+  });
+
+  it('says not found for a missing original, before the transform runs', async () => {
+    const source = new OriginalSource(local, { maxBytes: 1_000_000 });
+    let ran = false;
+    await expect(source.use('originals/never-stored', 10, async () => (ran = true))).rejects.toBeInstanceOf(StorageNotFoundError);
+    expect(ran).toBe(false);
   });
 });

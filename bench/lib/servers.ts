@@ -137,14 +137,28 @@ export function imgplaneBase(server: RunningServer): string {
   throw new Error(`${server.label} has no asset of its own`);
 }
 
+async function control<T>(server: RunningServer, path: string): Promise<T> {
+  const response = await fetch(`http://127.0.0.1:${String(server.info.controlPort)}${path}`);
+  return (await response.json()) as T;
+}
+
 export async function transformsRun(server: RunningServer): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${String(server.info.controlPort)}/transforms`);
-  return ((await response.json()) as { count: number }).count;
+  return (await control<{ count: number }>(server, '/transforms')).count;
+}
+
+/** Bytes an imgplane server's memory cache holds now (part of its resident memory). */
+export async function memoryCacheBytes(server: RunningServer): Promise<number> {
+  return (await control<{ bytes: number }>(server, '/memory-cache')).bytes;
 }
 
 /** Peak resident memory (VmHWM) of the server and its child processes (imgplane's transform pool). */
 export function peakRssBytes(server: RunningServer): number {
-  return processTree(server.pid).reduce((sum, pid) => sum + statusKilobytes(pid, 'VmHWM') * 1024, 0);
+  return peakRssByProcess(server).reduce((sum, bytes) => sum + bytes, 0);
+}
+
+/** The same, per process: the server first, then its children. */
+export function peakRssByProcess(server: RunningServer): number[] {
+  return processTree(server.pid).map((pid) => statusKilobytes(pid, 'VmHWM') * 1024);
 }
 
 function processTree(root: number): number[] {

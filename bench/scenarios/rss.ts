@@ -4,7 +4,7 @@
  * this invocation, against the bare sharp server. Listed last so it sees them all.
  */
 import type { Check, Scenario } from '../lib/scenario.ts';
-import { peakRssBytes } from '../lib/servers.ts';
+import { memoryCacheBytes, peakRssByProcess, peakRssBytes, type RunningServer } from '../lib/servers.ts';
 
 const MAXIMUM = 1.5;
 const MB = 1024 * 1024;
@@ -28,8 +28,15 @@ const rss: Scenario = {
       setup: `VmHWM after: ${ctx.ran.length > 0 ? ctx.ran.join(', ') : 'start-up only'}`,
       measurements: peaks,
       checks: [loaded ? check : { ...check, verdict: 'INVALID', reason: 'no miss or mixed scenario ran before it: select them too' }],
-      notes: [],
+      notes: [await whereImgplaneMemoryIs(imgplane)],
     };
   },
 };
+/** Its server process (and the part of it that is the memory cache), each transform process. */
+async function whereImgplaneMemoryIs(imgplane: RunningServer): Promise<string> {
+  const [server, ...transforms] = peakRssByProcess(imgplane).map((bytes) => `${(bytes / MB).toFixed(0)} MB`);
+  const cache = `${((await memoryCacheBytes(imgplane)) / MB).toFixed(0)} MB`;
+  return `imgplane by process: server ${server} (its memory cache holds ${cache} now), transform processes ${transforms.join(', ') || 'none'}`;
+}
+
 export default rss;

@@ -4,7 +4,8 @@
  * REDIS_URL, RATE_LIMITS...). With BENCH_IMAGE it creates an organisation and uploads the image
  * through the API; without it, it serves what another instance on the same database and data
  * directory (BENCH_DATA_DIR) uploaded. A second listener answers `GET /transforms` with the
- * number of transforms run so far, whatever the product does with /metrics.
+ * number of transforms run so far, whatever the product does with /metrics, and
+ * `GET /memory-cache` with what the memory cache holds (entries, bytes).
  * Prints one JSON line `{ port, controlPort, base? }` when ready.
  */
 import '../../platform/runtime-env.ts';
@@ -48,8 +49,10 @@ async function transformsRun(): Promise<number> {
 }
 
 const control = createServer((request, response) => {
-  if (request.url !== '/transforms') return void response.writeHead(404).end();
-  transformsRun().then((count) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ count })));
+  const json = (body: unknown) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  if (request.url === '/transforms') return void transformsRun().then((count) => json({ count }));
+  if (request.url === '/memory-cache') return void json(platform.memory.stats());
+  response.writeHead(404).end();
 });
 announce({ port: Number(new URL(address).port), controlPort: await listenLocally(control), dataDir, base });
 // A normal exit on SIGTERM, so `node --cpu-prof` (profiling the hit path) writes its profile.

@@ -20,7 +20,7 @@ import type { Resolution } from '../platform/delivery/resolutions.ts';
 import type { VariantService } from '../platform/delivery/variants.ts';
 import { ANONYMOUS } from '../platform/request-context.ts';
 import { allowedOrigin, bodyHeaders, cacheControlFor, countDelivery, etagMatches, variantHeaders, type DeliveryCounters } from './image-response.ts';
-import { NON_HTML_SECURITY_HEADERS } from './security-headers.ts';
+import { IMAGE_SECURITY_HEADERS } from './security-headers.ts';
 import { REQUEST_ID_HEADER, requestId } from './request-log.ts';
 
 export interface MemoryHitDeps extends DeliveryCounters {
@@ -84,7 +84,7 @@ export class MemoryHitPath {
     const known = this.#prepared.get(resolution);
     if (known?.variant === variant) return known;
     const delivery = { ...HIT, variant };
-    const common = { ...NON_HTML_SECURITY_HEADERS, ...variantHeaders(resolution, delivery, cacheControlFor(resolution.path, resolution.space.policy, undefined)) };
+    const common = { ...IMAGE_SECURITY_HEADERS, ...variantHeaders(resolution, delivery, cacheControlFor(resolution.path, resolution.space.policy, undefined)) };
     const prepared = {
       variant,
       notModified: Object.entries(common).flat(),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import helmet from 'helmet';
 import { describe, expect, it } from 'vitest';
-import { NON_HTML_CSP, registerSecurityHeaders } from './security-headers.ts';
+import { IMAGE_SECURITY_HEADERS, NON_HTML_CSP, registerSecurityHeaders } from './security-headers.ts';
 
 const OPTIONS = { crossOriginResourcePolicy: { policy: 'cross-origin' as const }, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } };
 const TRANSPORT = new Set(['date', 'connection', 'keep-alive', 'content-length', 'content-type', 'transfer-encoding']);
@@ -34,6 +34,27 @@ describe('registerSecurityHeaders', () => {
     };
     expect(await headersOf('/page')).toEqual(expected);
     expect(await headersOf('/image')).toEqual({ ...expected, 'content-security-policy': NON_HTML_CSP });
+    await app.close();
+  });
+
+  it('gives an image route only what applies to a resource that is not a document', async () => {
+    const app = Fastify();
+    await registerSecurityHeaders(app);
+    const config = { securityHeaders: 'image' } as const;
+    app.get('/img', { config }, (_request, reply) => reply.type('image/webp').send(Buffer.from('x')));
+    app.get('/img-missing', { config }, (_request, reply) => reply.code(404).send({ error: 'not_found' }));
+    const expected = await helmetOnARealResponse();
+    for (const url of ['/img', '/img-missing']) {
+      const response = await app.inject({ url });
+      const security = Object.fromEntries(Object.entries(response.headers).filter(([name]) => name in expected));
+      expect(security).toEqual(IMAGE_SECURITY_HEADERS);
+    }
+    expect(IMAGE_SECURITY_HEADERS).toEqual({
+      'content-security-policy': NON_HTML_CSP,
+      'cross-origin-resource-policy': 'cross-origin',
+      'strict-transport-security': expected['strict-transport-security'],
+      'x-content-type-options': 'nosniff',
+    });
     await app.close();
   });
 });

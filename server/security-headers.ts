@@ -4,6 +4,12 @@
  * API reference) get helmet's self-only policy; every other response (JSON, images, metrics) the
  * strictest one, since nothing in it should ever run or load anything.
  * Cross-Origin-Resource-Policy stays `cross-origin`: image URLs exist to be embedded by other sites.
+ *
+ * An image (every image answer is a raster format: JPEG, PNG, WebP, AVIF, GIF) keeps only what
+ * applies to a resource that is not a document: the strict CSP, nosniff, CORP and HSTS. The rest
+ * govern documents alone (framing, opener and agent-cluster isolation, the referrer of the requests
+ * a page makes, DNS prefetching, IE8 downloads, Flash policy files, the retired XSS auditor), and
+ * on the responses a site serves most they were a third of the header bytes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
@@ -24,19 +30,35 @@ const HELMET_HEADERS = helmetHeaders({
   },
 });
 
-/** What every response but an HTML page carries (the memory-hit path sends these itself). */
-export const NON_HTML_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ ...HELMET_HEADERS, 'content-security-policy': NON_HTML_CSP });
+const FOR_EVERY_RESOURCE = ['content-security-policy', 'cross-origin-resource-policy', 'strict-transport-security', 'x-content-type-options'];
+
+/** What an image answer carries (the memory-hit path sends these itself). */
+export const IMAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ...Object.fromEntries(FOR_EVERY_RESOURCE.map((name) => [name, HELMET_HEADERS[name]!])),
+  'content-security-policy': NON_HTML_CSP,
+});
+
+const DOCUMENT_ONLY = Object.keys(HELMET_HEADERS).filter((name) => !FOR_EVERY_RESOURCE.includes(name));
 
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(HELMET_HEADERS);
     done();
   });
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const type = String(reply.getHeader('content-type') ?? '');
     if (!type.startsWith('text/html')) reply.header('content-security-policy', NON_HTML_CSP);
+    // An image route's answer (its errors are JSON, its 304s have no type: both are kept lean too).
+    if (request.routeOptions.config.securityHeaders === 'image') for (const name of DOCUMENT_ONLY) reply.removeHeader(name);
     done(null, payload);
   });
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `'image'`: the route answers images, which carry IMAGE_SECURITY_HEADERS only. */
+    securityHeaders?: 'image';
+  }
 }
 
 /** Runs helmet's middleware once against a recorder instead of a response. */

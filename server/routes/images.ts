@@ -36,7 +36,7 @@ export interface ImageRouteDeps extends DeliveryCounters {
 export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps): void {
   const handler = (request: FastifyRequest, reply: FastifyReply) => serveImage(deps, request, reply);
   // CORS here follows the space of the URL (image-response.ts), not the API's rule (server/cors.ts).
-  const config = { cors: false } as const;
+  const config = { cors: false, securityHeaders: 'image' } as const;
   app.get('/v1/pub/*', { config, schema: imageSchema('A public image variant') }, handler);
   app.get('/v1/priv/*', { config, schema: imageSchema('A private image variant: needs `?exp=&kid=&sig=` (docs/signing.md)') }, handler);
 }

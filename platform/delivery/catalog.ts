@@ -72,9 +72,30 @@ const spaceKey = (org: string, tenant: string, space: string) => `${org}/${tenan
 const assetKey = (claims: Claims, assetId: string, version: DeliveryPath['version']) =>
   `${assetId}@${version}|${claims.role}|${claims.organizationId ?? ''}|${claims.tenantId ?? ''}`;
 
+interface SpaceAddress {
+  org: string;
+  tenant: string;
+  space: string;
+}
+
+interface AssetAddress {
+  claims: Claims;
+  assetId: string;
+  version: DeliveryPath['version'];
+}
+
+/**
+ * Entries are loaded through the cache's `fetch`, which runs one load per key however many
+ * requests want it at once: when an entry of a busy URL expires, the requests in flight for it
+ * (every connection of a client or CDN) share one query instead of each starting its own and the
+ * pool opening a connection for each. A load still running when its entry is forgotten is stored
+ * all the same, as a load and a later set would be.
+ */
+const SHARED_LOADS = { ignoreFetchAbort: true } as const;
+
 export class DeliveryCatalog {
-  private readonly spaces: LRUCache<string, SpaceContext | typeof MISSING>;
-  private readonly assets: LRUCache<string, AssetVersion | typeof MISSING>;
+  private readonly spaces: LRUCache<string, SpaceContext | typeof MISSING, SpaceAddress>;
+  private readonly assets: LRUCache<string, AssetVersion | typeof MISSING, AssetAddress>;
   /** What image URLs resolved to, built on this catalog's entries and forgotten with them. */
   readonly resolutions = new ResolutionCache();
 
@@ -83,18 +104,24 @@ export class DeliveryCatalog {
     ttlMs: number,
   ) {
     const ttl = Math.max(ttlMs, 1);
-    this.spaces = new LRUCache({ max: 10_000, ttl });
-    this.assets = new LRUCache({ max: 100_000, ttl });
+    this.spaces = new LRUCache({
+      max: 10_000,
+      ttl,
+      ...SHARED_LOADS,
+      fetchMethod: (_key, _stale, { context }) => this.loadSpace(context.org, context.tenant, context.space),
+    });
+    this.assets = new LRUCache({
+      max: 100_000,
+      ttl,
+      ...SHARED_LOADS,
+      fetchMethod: (_key, _stale, { context }) => this.loadAsset(context.claims, context.assetId, context.version),
+    });
   }
 
   async space(org: string, tenant: string, space: string): Promise<SpaceContext> {
     const key = spaceKey(org, tenant, space);
-    let context = this.spaces.get(key);
-    if (context === undefined) {
-      context = await this.loadSpace(org, tenant, space);
-      this.spaces.set(key, context);
-    }
-    if (context === MISSING) throw notFound(`no space ${key}`);
+    const context = this.spaces.get(key) ?? (await this.spaces.fetch(key, { context: { org, tenant, space } }));
+    if (context === undefined || context === MISSING) throw notFound(`no space ${key}`);
     return context;
   }
 
@@ -105,12 +132,8 @@ export class DeliveryCatalog {
    */
   async assetVersion(claims: Claims, assetId: string, version: DeliveryPath['version']): Promise<AssetVersion> {
     const key = assetKey(claims, assetId, version);
-    let asset = this.assets.get(key);
-    if (asset === undefined) {
-      asset = await this.loadAsset(claims, assetId, version);
-      this.assets.set(key, asset);
-    }
-    if (asset === MISSING) throw notFound(`no asset ${assetId} at version ${version}`);
+    const asset = this.assets.get(key) ?? (await this.assets.fetch(key, { context: { claims, assetId, version } }));
+    if (asset === undefined || asset === MISSING) throw notFound(`no asset ${assetId} at version ${version}`);
     return asset;
   }
 

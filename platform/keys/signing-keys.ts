@@ -73,7 +73,14 @@ export class SigningService implements SignedUrlVerifier {
   private readonly keys: LRUCache<string, VerificationKey | typeof MISSING>;
 
   constructor(private readonly deps: SigningServiceDeps) {
-    this.keys = new LRUCache({ max: 10_000, ttl: Math.max(deps.keyCacheTtlMs, 1) });
+    // One load per kid however many requests want it at once (an expired key of a busy private
+    // URL), as the delivery catalog does (platform/delivery/catalog.ts).
+    this.keys = new LRUCache({
+      max: 10_000,
+      ttl: Math.max(deps.keyCacheTtlMs, 1),
+      ignoreFetchAbort: true,
+      fetchMethod: async (kid) => (await this.loadVerificationKey(kid)) ?? MISSING,
+    });
   }
 
   async verify(request: SignedRequest, pathname: string, path: DeliveryPath): Promise<{ claims: Claims; secondsLeft: number }> {
@@ -211,11 +218,7 @@ export class SigningService implements SignedUrlVerifier {
   }
 
   private async verificationKey(kid: string): Promise<VerificationKey | undefined> {
-    let key = this.keys.get(kid);
-    if (key === undefined) {
-      key = (await this.loadVerificationKey(kid)) ?? MISSING;
-      this.keys.set(kid, key);
-    }
+    const key = this.keys.get(kid) ?? (await this.keys.fetch(kid));
     return key === MISSING ? undefined : key;
   }
 

@@ -1,0 +1,87 @@
+/**
+ * When the catalog entries behind a busy URL expire (METADATA_CACHE_TTL_MS), the requests in flight
+ * for it share one load of the space and one of the asset version: before, each request ran its
+ * own pair of queries and the pool opened a connection for most of them, every TTL, for every hot
+ * URL (seen as periodic p99 spikes under load). The same holds for the signing key of a busy
+ * private URL (AUTH_CACHE_TTL_MS).
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { corpusFile } from '../support/http.ts';
+import { createOrganization } from '../support/tenancy.ts';
+import { imageUrl, uploadAsset, type ImageAddress } from './delivery-fixtures.ts';
+import { signOne, uploadPrivate, variantPath } from './signed-urls.ts';
+
+// Long enough that the burst below never outlives the entries it reloads, even on a loaded machine.
+const TTL_MS = 1_500;
+const CONCURRENT = 30;
+
+/** `CONCURRENT` GETs of `url` at once; their statuses. */
+async function burst(url: string, count = CONCURRENT): Promise<number[]> {
+  return Promise.all(Array.from({ length: count }, () => fetch(url).then(async (response) => (await response.arrayBuffer(), response.status))));
+}
+
+const expired = () => new Promise((resolve) => setTimeout(resolve, TTL_MS + 100));
+let server: TestApp;
+let photo: ImageAddress;
+
+beforeAll(async () => {
+  server = await startTestApp({ config: { metadataCacheTtlMs: TTL_MS, authCacheTtlMs: TTL_MS } });
+  const org = await createOrganization(server.platform, 'catalog-expiry');
+  const tenant = org.tenants[0]!;
+  photo = { baseUrl: server.baseUrl, org, tenant, asset: await uploadAsset(server.baseUrl, tenant, await corpusFile('320x240.jpg')) };
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('catalog entries of a busy URL, once expired', () => {
+  it('are loaded once for all the requests in flight, not once per request', async () => {
+    const url = imageUrl(photo, 'w_50.jpg');
+    expect((await fetch(url)).status).toBe(200);
+    await expired();
+
+    const { pool } = server.platform;
+    const spaceLoads = vi.spyOn(pool, 'query');
+    // Every query takes a client: the space's `pool.query` one, the asset version's transaction
+    // (read under the caller's claims) another.
+    const clientsTaken = vi.spyOn(pool, 'connect');
+    try {
+      expect(await burst(url)).toEqual(Array.from({ length: CONCURRENT }, () => 200));
+      const contextQueries = spaceLoads.mock.calls.filter(([text]) => String(text).includes('delivery_context'));
+      expect(contextQueries).toHaveLength(1);
+      expect(clientsTaken).toHaveBeenCalledTimes(2);
+    } finally {
+      spaceLoads.mockRestore();
+      clientsTaken.mockRestore();
+    }
+  });
+
+  it('still answer 404 for what does not exist, and load it once too', async () => {
+    const missing = imageUrl({ ...photo, asset: { id: '00000000-0000-4000-8000-00000000abcd', version: 1 } }, 'w_50.jpg');
+    const assetLoads = vi.spyOn(server.platform.pool, 'connect');
+    try {
+      expect(await burst(missing, 10)).toEqual(Array.from({ length: 10 }, () => 404));
+      expect(assetLoads).toHaveBeenCalledTimes(1);
+    } finally {
+      assetLoads.mockRestore();
+    }
+  });
+
+  it('of a private URL, with its signing key, are loaded once too', async () => {
+    const asset = await uploadPrivate(server.baseUrl, photo.tenant);
+    const { url } = await signOne(server.baseUrl, photo.tenant.key, variantPath(asset, 'w_40.jpg'));
+    expect((await fetch(url)).status).toBe(200);
+    await expired();
+    const queries = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      expect(await burst(url)).toEqual(Array.from({ length: CONCURRENT }, () => 200));
+      const texts = queries.mock.calls.map(([text]) => String(typeof text === 'object' && text !== null && 'text' in text ? text.text : text));
+      expect(texts.filter((text) => text.includes('signing_key_secret'))).toHaveLength(1);
+      expect(texts.filter((text) => text.includes('delivery_context'))).toHaveLength(1);
+    } finally {
+      queries.mockRestore();
+    }
+  });
+});

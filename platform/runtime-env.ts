@@ -10,8 +10,9 @@
  * last one. A server allocates Buffers by the megabyte (transform results over IPC, Redis and
  * storage writes) and holds a heap of ~80 MB (the GraphQL schema among it), so by default a miss
  * load ran a mark-compact every few hundred milliseconds: half of the server process's CPU per
- * miss (docs/performance.md). The transform processes do not load this: their heaps are small and
- * their memory is libvips', so there the setting only raised peak memory.
+ * miss (docs/operations.md, Memory). The transform processes do not load this: their heaps are
+ * small and their memory is libvips', so there the setting only raised peak memory. (The young
+ * generation's size, the other setting there, is on the command line: V8 sizes it only at start.)
  */
 import { setFlagsFromString } from 'node:v8';
 

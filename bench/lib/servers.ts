@@ -44,7 +44,15 @@ interface KindSpec {
  * directory, removed with it.
  */
 function imgplaneEnv(env: BenchEnvironment, directory: string, rateLimits: 'on' | 'off' = 'off'): NodeJS.ProcessEnv {
-  return { RATE_LIMITS: rateLimits, LOG_LEVEL: 'silent', DATABASE_URL: env.databaseUrl, AUTH_DATABASE_URL: env.authDatabaseUrl, BENCH_DATA_DIR: path.join(env.workDir, directory) };
+  return {
+    RATE_LIMITS: rateLimits,
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: env.databaseUrl,
+    AUTH_DATABASE_URL: env.authDatabaseUrl,
+    BENCH_DATA_DIR: path.join(env.workDir, directory),
+    // The V8 settings `npm start` and the image run with (package.json, Dockerfile).
+    NODE_OPTIONS: '--max-semi-space-size=8',
+  };
 }
 
 const SERVER_KINDS = {

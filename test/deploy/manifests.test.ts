@@ -201,6 +201,15 @@ describe('Dockerfile and .dockerignore', () => {
     expect(entryOf(command)).toBe('server');
   });
 
+  it('runs the server and worker with the young-generation size of `npm start` (docs/operations.md)', async () => {
+    const dockerfile = await readFile(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    const scripts = (JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const flag = /--max-semi-space-size=(\d+)/;
+    const sizes = [dockerfile, scripts.start!, scripts.worker!].map((text) => flag.exec(text)?.[1]);
+    expect(sizes).toEqual(['8', '8', '8']);
+    expect(dockerfile).toMatch(/^ENV NODE_OPTIONS=--max-semi-space-size=8$/m);
+  });
+
   it('keeps local state, secrets and the host node_modules out of the image', async () => {
     const ignored = (await readFile(path.join(REPO_ROOT, '.dockerignore'), 'utf8')).split('\n').map((line) => line.trim());
     for (const entry of ['.data/', '**/master.key', 'node_modules/']) expect(ignored).toContain(entry);

@@ -22,7 +22,8 @@ interface AuthenticateRow {
 }
 
 export class ApiKeyAuthenticator {
-  private readonly cache: LRUCache<string, Claims>;
+  /** Keyed by the secret's SHA-256; the secret itself travels as the load's context. */
+  private readonly cache: LRUCache<string, Claims, string>;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -30,7 +31,16 @@ export class ApiKeyAuthenticator {
     private readonly now: () => number = Date.now,
   ) {
     // perf_hooks' clock would drift from `now` in tests that inject one: lru-cache uses it only for TTLs.
-    this.cache = new LRUCache<string, Claims>({ max: 10_000, ttl: Math.max(ttlMs, 1), ttlAutopurge: false, perf: { now } });
+    // One check per key however many requests present it at once (a busy key whose entry expired),
+    // as the delivery catalog loads its entries (platform/delivery/catalog.ts).
+    this.cache = new LRUCache<string, Claims, string>({
+      max: 10_000,
+      ttl: Math.max(ttlMs, 1),
+      ttlAutopurge: false,
+      perf: { now },
+      ignoreFetchAbort: true,
+      fetchMethod: (_key, _stale, { context, options }) => this.check(context, options),
+    });
   }
 
   /** Claims for a presented secret; 401 when absent, unknown, revoked or expired. */
@@ -38,26 +48,29 @@ export class ApiKeyAuthenticator {
     if (typeof secret !== 'string' || secret.length === 0) throw unauthorized('an X-Api-Key header is required');
     if (secret.length > 256) throw unauthorized('API key is invalid, expired or revoked');
     const cacheKey = createHash('sha256').update(secret).digest('base64');
-    const cached = this.cache.get(cacheKey);
-    if (cached) return cached;
+    const claims = this.cache.get(cacheKey) ?? (await this.cache.fetch(cacheKey, { context: secret }));
+    // A refused key is not cached: undefined from the check leaves no entry.
+    if (!claims) throw unauthorized('API key is invalid, expired or revoked');
+    return claims;
+  }
+
+  private async check(secret: string, entry: { ttl?: number }): Promise<Claims | undefined> {
     const { rows } = await this.pool.query<AuthenticateRow>(
       'select api_key_id, organization_id, tenant_id, scopes, role, expires_at from imgplane.authenticate_api_key($1)',
       [secret],
     );
     const row = rows[0];
-    if (!row) throw unauthorized('API key is invalid, expired or revoked');
-    const claims: Claims = Object.freeze({
+    if (!row) return undefined;
+    // An expiring key is cached no longer than it lives.
+    const msLeft = row.expires_at === null ? Infinity : row.expires_at.getTime() - this.now();
+    entry.ttl = Math.max(1, Math.min(this.ttlMs, msLeft));
+    return Object.freeze({
       role: row.role,
       organizationId: row.organization_id,
       tenantId: row.tenant_id,
       apiKeyId: row.api_key_id,
       scopes: Object.freeze([...row.scopes]),
     });
-    // An expiring key is cached no longer than it lives.
-    const msLeft = row.expires_at === null ? Infinity : row.expires_at.getTime() - this.now();
-    const ttl = Math.max(1, Math.min(this.ttlMs, msLeft));
-    this.cache.set(cacheKey, claims, { ttl });
-    return claims;
   }
 
   /** Drops every cached result so a revocation made on this instance applies to the next request. */

@@ -3,7 +3,7 @@
  * for it share one load of the space and one of the asset version: before, each request ran its
  * own pair of queries and the pool opened a connection for most of them, every TTL, for every hot
  * URL (seen as periodic p99 spikes under load). The same holds for the signing key of a busy
- * private URL (AUTH_CACHE_TTL_MS).
+ * private URL and for a busy API key (AUTH_CACHE_TTL_MS).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -81,6 +81,31 @@ describe('catalog entries of a busy URL, once expired', () => {
       const texts = queries.mock.calls.map(([text]) => String(text));
       expect(texts.filter((text) => text.includes('signing_key_secret'))).toHaveLength(1);
       expect(texts.filter((text) => text.includes('delivery_context'))).toHaveLength(1);
+    } finally {
+      queries.mockRestore();
+    }
+  });
+});
+
+describe('a busy API key, once its cached check expired', () => {
+  it('is checked once for all the requests presenting it at once, and a wrong key is never cached', async () => {
+    const url = `${server.baseUrl}/v1/assets/${photo.asset.id}`;
+    const get = (key: string) => fetch(url, { headers: { 'x-api-key': key } }).then(async (response) => (await response.arrayBuffer(), response.status));
+    expect(await get(photo.tenant.key)).toBe(200);
+    await expired();
+    const queries = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      const statuses = await Promise.all(Array.from({ length: CONCURRENT }, () => get(photo.tenant.key)));
+      expect(statuses).toEqual(Array.from({ length: CONCURRENT }, () => 200));
+      const checks = () => queries.mock.calls.filter(([text]) => String(text).includes('authenticate_api_key')).length;
+      expect(checks()).toBe(1);
+      // (A refused key is checked by the rate-limit hook and again by the route.)
+      const wrong = `${photo.tenant.key.slice(0, -4)}0000`;
+      expect(await get(wrong)).toBe(401);
+      const perRefusal = checks() - 1;
+      expect(perRefusal).toBeGreaterThan(0);
+      expect(await get(wrong)).toBe(401);
+      expect(checks()).toBe(1 + 2 * perRefusal);
     } finally {
       queries.mockRestore();
     }

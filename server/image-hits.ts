@@ -19,7 +19,16 @@ import type { DeliveryCatalog } from '../platform/delivery/catalog.ts';
 import type { Resolution } from '../platform/delivery/resolutions.ts';
 import type { VariantService } from '../platform/delivery/variants.ts';
 import { ANONYMOUS } from '../platform/request-context.ts';
-import { allowedOrigin, bodyHeaders, cacheControlFor, countDelivery, etagMatches, variantHeaders, type DeliveryCounters } from './image-response.ts';
+import {
+  allowedOrigin,
+  bodyHeaders,
+  cacheControlFor,
+  countDelivery,
+  etagMatches,
+  PUBLIC_IMAGE_ROUTE,
+  variantHeaders,
+  type DeliveryCounters,
+} from './image-response.ts';
 import { IMAGE_SECURITY_HEADERS } from './security-headers.ts';
 import { REQUEST_ID_HEADER, requestId } from './request-log.ts';
 
@@ -27,9 +36,6 @@ export interface MemoryHitDeps extends DeliveryCounters {
   catalog: DeliveryCatalog;
   variants: VariantService;
 }
-
-/** The route label the image route's requests carry in `imgplane_http_request_duration_seconds`. */
-export const PUBLIC_IMAGE_ROUTE = '/v1/pub/*';
 
 /** One variant's answer as a flat header list ([name, value, name, value, ...]), built once. */
 interface PreparedHit {

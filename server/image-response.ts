@@ -15,6 +15,9 @@ import type { VariantAccessRecorder } from '../platform/delivery/access-recorder
 import type { Metrics } from '../platform/metrics.ts';
 import type { UsageRecorder } from '../platform/usage.ts';
 
+/** The public image route, as Fastify registers it and as `imgplane_http_request_duration_seconds` labels it. */
+export const PUBLIC_IMAGE_ROUTE = '/v1/pub/*';
+
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**

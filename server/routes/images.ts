@@ -21,6 +21,7 @@ import {
   cacheControlFor,
   countDelivery,
   etagMatches,
+  PUBLIC_IMAGE_ROUTE,
   standInCacheControl,
   variantHeaders,
   type DeliveryCounters,
@@ -37,7 +38,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps):
   const handler = (request: FastifyRequest, reply: FastifyReply) => serveImage(deps, request, reply);
   // CORS here follows the space of the URL (image-response.ts), not the API's rule (server/cors.ts).
   const config = { cors: false, securityHeaders: 'image' } as const;
-  app.get('/v1/pub/*', { config, schema: imageSchema('A public image variant') }, handler);
+  app.get(PUBLIC_IMAGE_ROUTE, { config, schema: imageSchema('A public image variant') }, handler);
   app.get('/v1/priv/*', { config, schema: imageSchema('A private image variant: needs `?exp=&kid=&sig=` (docs/signing.md)') }, handler);
 }
 

@@ -6,7 +6,8 @@
  * which reaches Fastify's handler directly.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MemoryHitPath, PUBLIC_IMAGE_ROUTE } from '../../server/image-hits.ts';
+import { MemoryHitPath } from '../../server/image-hits.ts';
+import { PUBLIC_IMAGE_ROUTE } from '../../server/image-response.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { corpusFile, responseBytes } from '../support/http.ts';
 import { createOrganization, setPolicy, type TestOrganization } from '../support/tenancy.ts';

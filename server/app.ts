@@ -6,7 +6,7 @@ import { installErrorHandler } from './error-handler.ts';
 import { registerApiCors } from './cors.ts';
 import { registerOpenApi } from './openapi.ts';
 import { echoRequestId, OneLinePerRequest, requestId } from './request-log.ts';
-import { installDrain, isDraining } from './drain.ts';
+import { installDrain } from './drain.ts';
 import { MemoryHitPath } from './image-hits.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import { sweepOrphanedTempFiles } from '../core/temp-files.ts';
@@ -26,7 +26,7 @@ import { registerPurgeRoutes } from './routes/purge.ts';
 export type AppExtension = (app: FastifyInstance, platform: Platform) => Promise<void>;
 
 export async function buildApp(platform: Platform, extensions: readonly AppExtension[] = []): Promise<FastifyInstance> {
-  const memoryHits = new MemoryHitPath(platform, () => ({ log: app.log, draining: isDraining(app) }));
+  const memoryHits = new MemoryHitPath(platform, () => app);
   const app: FastifyInstance = Fastify({
     logger: {
       level: platform.config.logLevel,

@@ -12,7 +12,7 @@
  * (platform/limits/limits.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { PUBLIC_PREFIX } from '../core/delivery-path.ts';
 import type { CachedVariant } from '../core/cache/types.ts';
 import type { DeliveryCatalog } from '../platform/delivery/catalog.ts';
@@ -31,6 +31,7 @@ import {
 } from './image-response.ts';
 import { IMAGE_SECURITY_HEADERS } from './security-headers.ts';
 import { REQUEST_ID_HEADER, requestId } from './request-log.ts';
+import { isDraining } from './drain.ts';
 
 export interface MemoryHitDeps extends DeliveryCounters {
   catalog: DeliveryCatalog;
@@ -52,8 +53,8 @@ export class MemoryHitPath {
 
   constructor(
     private readonly deps: MemoryHitDeps,
-    /** Fastify's logger and drain state, which exist only once the app is built. */
-    private readonly app: () => { log: FastifyBaseLogger; draining: boolean },
+    /** The Fastify app (its logger and drain state), which exists only once it is built. */
+    private readonly app: () => FastifyInstance,
   ) {}
 
   /** Answers the request and says true, or says false and leaves it to Fastify. */
@@ -67,7 +68,7 @@ export class MemoryHitPath {
     if (variant === undefined) return false;
     const app = this.app();
     // Connection: close while draining is the drain hook's to add (server/drain.ts).
-    if (app.draining) return false;
+    if (isDraining(app)) return false;
 
     const prepared = this.#prepare(resolution, variant);
     const notModified = etagMatches(request.headers['if-none-match'], variant.etag);

@@ -5,6 +5,7 @@
  * from other processes arrive through the outbox's NOTIFY (see platform/invalidation.ts).
  */
 import { LRUCache } from 'lru-cache';
+import { ONE_LOAD_PER_KEY } from '../../core/cache/one-load-per-key.ts';
 import type pg from 'pg';
 import type { DeliveryPath } from '../../core/delivery-path.ts';
 import { notFound } from '../../core/errors.ts';
@@ -84,15 +85,6 @@ interface AssetAddress {
   version: DeliveryPath['version'];
 }
 
-/**
- * Entries are loaded through the cache's `fetch`, which runs one load per key however many
- * requests want it at once: when an entry of a busy URL expires, the requests in flight for it
- * (every connection of a client or CDN) share one query instead of each starting its own and the
- * pool opening a connection for each. A load still running when its entry is forgotten is stored
- * all the same, as a load and a later set would be.
- */
-const SHARED_LOADS = { ignoreFetchAbort: true } as const;
-
 export class DeliveryCatalog {
   private readonly spaces: LRUCache<string, SpaceContext | typeof MISSING, SpaceAddress>;
   private readonly assets: LRUCache<string, AssetVersion | typeof MISSING, AssetAddress>;
@@ -107,20 +99,20 @@ export class DeliveryCatalog {
     this.spaces = new LRUCache({
       max: 10_000,
       ttl,
-      ...SHARED_LOADS,
+      ...ONE_LOAD_PER_KEY,
       fetchMethod: (_key, _stale, { context }) => this.loadSpace(context.org, context.tenant, context.space),
     });
     this.assets = new LRUCache({
       max: 100_000,
       ttl,
-      ...SHARED_LOADS,
+      ...ONE_LOAD_PER_KEY,
       fetchMethod: (_key, _stale, { context }) => this.loadAsset(context.claims, context.assetId, context.version),
     });
   }
 
   async space(org: string, tenant: string, space: string): Promise<SpaceContext> {
     const key = spaceKey(org, tenant, space);
-    const context = this.spaces.get(key) ?? (await this.spaces.fetch(key, { context: { org, tenant, space } }));
+    const context = await this.spaces.fetch(key, { context: { org, tenant, space } });
     if (context === undefined || context === MISSING) throw notFound(`no space ${key}`);
     return context;
   }
@@ -132,7 +124,7 @@ export class DeliveryCatalog {
    */
   async assetVersion(claims: Claims, assetId: string, version: DeliveryPath['version']): Promise<AssetVersion> {
     const key = assetKey(claims, assetId, version);
-    const asset = this.assets.get(key) ?? (await this.assets.fetch(key, { context: { claims, assetId, version } }));
+    const asset = await this.assets.fetch(key, { context: { claims, assetId, version } });
     if (asset === undefined || asset === MISSING) throw notFound(`no asset ${assetId} at version ${version}`);
     return asset;
   }

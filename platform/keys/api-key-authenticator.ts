@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { ONE_LOAD_PER_KEY } from '../../core/cache/one-load-per-key.ts';
 import type pg from 'pg';
 import { forbidden, unauthorized } from '../../core/errors.ts';
 import type { Claims, DatabaseRole } from '../request-context.ts';
@@ -31,14 +32,12 @@ export class ApiKeyAuthenticator {
     private readonly now: () => number = Date.now,
   ) {
     // perf_hooks' clock would drift from `now` in tests that inject one: lru-cache uses it only for TTLs.
-    // One check per key however many requests present it at once (a busy key whose entry expired),
-    // as the delivery catalog loads its entries (platform/delivery/catalog.ts).
     this.cache = new LRUCache<string, Claims, string>({
       max: 10_000,
       ttl: Math.max(ttlMs, 1),
       ttlAutopurge: false,
       perf: { now },
-      ignoreFetchAbort: true,
+      ...ONE_LOAD_PER_KEY,
       fetchMethod: (_key, _stale, { context, options }) => this.check(context, options),
     });
   }
@@ -48,7 +47,7 @@ export class ApiKeyAuthenticator {
     if (typeof secret !== 'string' || secret.length === 0) throw unauthorized('an X-Api-Key header is required');
     if (secret.length > 256) throw unauthorized('API key is invalid, expired or revoked');
     const cacheKey = createHash('sha256').update(secret).digest('base64');
-    const claims = this.cache.get(cacheKey) ?? (await this.cache.fetch(cacheKey, { context: secret }));
+    const claims = await this.cache.fetch(cacheKey, { context: secret });
     // A refused key is not cached: undefined from the check leaves no entry.
     if (!claims) throw unauthorized('API key is invalid, expired or revoked');
     return claims;

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { ONE_LOAD_PER_KEY } from '../../core/cache/one-load-per-key.ts';
 import type pg from 'pg';
 import { parseDeliveryPath, type DeliveryPath } from '../../core/delivery-path.ts';
 import { openSecret, sealSecret } from '../../core/envelope.ts';
@@ -73,12 +74,10 @@ export class SigningService implements SignedUrlVerifier {
   private readonly keys: LRUCache<string, VerificationKey | typeof MISSING>;
 
   constructor(private readonly deps: SigningServiceDeps) {
-    // One load per kid however many requests want it at once (an expired key of a busy private
-    // URL), as the delivery catalog does (platform/delivery/catalog.ts).
     this.keys = new LRUCache({
       max: 10_000,
       ttl: Math.max(deps.keyCacheTtlMs, 1),
-      ignoreFetchAbort: true,
+      ...ONE_LOAD_PER_KEY,
       fetchMethod: async (kid) => (await this.loadVerificationKey(kid)) ?? MISSING,
     });
   }
@@ -218,7 +217,7 @@ export class SigningService implements SignedUrlVerifier {
   }
 
   private async verificationKey(kid: string): Promise<VerificationKey | undefined> {
-    const key = this.keys.get(kid) ?? (await this.keys.fetch(kid));
+    const key = await this.keys.fetch(kid);
     return key === MISSING ? undefined : key;
   }
 

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MEMORY_CACHE_ADMISSIONS, type MemoryCacheAdmission } from './cache/memory.ts';
 import { storageConfigFromEnv, type StorageConfig } from './storage/config.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,6 +50,8 @@ export interface AppConfig {
    */
   webhookAllowPrivateNetworks: boolean;
   memoryCacheBytes: number;
+  /** When a variant enters the memory cache (MEMORY_CACHE_ADMISSION; core/cache/memory.ts). */
+  memoryCacheAdmission: MemoryCacheAdmission;
   /** In-process budget for recently used originals (new variants of them skip storage). */
   originalsCacheBytes: number;
   redisCacheTtlSeconds: number;
@@ -129,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     signingHostBinding: flag(env, 'SIGNING_HOST_BINDING', false),
     webhookAllowPrivateNetworks: flag(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
     memoryCacheBytes: integer(env, 'MEMORY_CACHE_MB', 256, 0, 65_536) * 1024 * 1024,
+    memoryCacheAdmission: oneOf(env, 'MEMORY_CACHE_ADMISSION', MEMORY_CACHE_ADMISSIONS, 'second-request'),
     originalsCacheBytes: integer(env, 'ORIGINALS_CACHE_MB', 128, 0, 65_536) * 1024 * 1024,
     redisCacheTtlSeconds: integer(env, 'REDIS_CACHE_TTL_SECONDS', 3600, 1, 31_536_000),
     maxConcurrentTransforms: integer(env, 'MAX_CONCURRENT_TRANSFORMS', 2, 1, 256),
@@ -184,6 +188,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if ((values as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

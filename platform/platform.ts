@@ -107,7 +107,7 @@ export async function createPlatform(
     ? new RedisVariantCache(redis, { ttlSeconds: config.redisCacheTtlSeconds })
     : undefined;
   const lock: KeyedLock = redis ? new RedlockKeyedLock(redis) : new LocalKeyedLock();
-  const memory = new MemoryVariantCache({ maxBytes: config.memoryCacheBytes });
+  const memory = new MemoryVariantCache({ maxBytes: config.memoryCacheBytes, admission: config.memoryCacheAdmission });
   const catalog = new DeliveryCatalog(pool, config.metadataCacheTtlMs);
   const usage = new UsageRecorder(workerPool, overrides.usageFlushMs ?? 5_000);
   const access = new VariantAccessRecorder(workerPool, overrides.usageFlushMs ?? 5_000);

@@ -2,6 +2,11 @@
  * The in-process variant cache: the first layer of every image request, so its `get` and `set`
  * are synchronous (a memory hit must not await anything). Bounded by bytes, not entries, because
  * variants range from a few hundred bytes to megabytes.
+ *
+ * By default a variant is kept from its second request on (a "doorkeeper", as in TinyLFU): the
+ * first `set` of a key only notes the key. A crawler or a page of one-off sizes would otherwise
+ * fill the budget with variants nobody asks for again, evicting the hot ones and holding the
+ * whole budget in RSS; those still reach clients from Redis or storage.
  */
 import { LRUCache } from 'lru-cache';
 import type { CachedVariant } from './types.ts';
@@ -18,7 +23,15 @@ export interface MemoryVariantCacheOptions {
    * otherwise evict hundreds of small hot ones.
    */
   maxEntryFraction?: number;
+  /**
+   * When a variant is kept (default `second-request`): `first-request` keeps every variant set,
+   * for a process whose every variant is hot (and nothing below it is quicker than a render).
+   */
+  admission?: MemoryCacheAdmission;
 }
+
+export type MemoryCacheAdmission = 'first-request' | 'second-request';
+export const MEMORY_CACHE_ADMISSIONS: readonly MemoryCacheAdmission[] = ['first-request', 'second-request'];
 
 export interface MemoryCacheStats {
   entries: number;
@@ -27,6 +40,14 @@ export interface MemoryCacheStats {
 
 /** Approximate cost of an entry beyond its bytes: LRU node, object, strings' headers. */
 const ENTRY_OVERHEAD_BYTES = 128;
+
+/**
+ * How many keys seen once the doorkeeper remembers: about one per 16 KiB of budget (a small
+ * variant), within bounds, so its own memory stays near 1% of the budget (a key is ~100 bytes).
+ */
+function doorkeeperKeys(maxBytes: number): number {
+  return Math.min(65_536, Math.max(1_024, Math.floor(maxBytes / 16_384)));
+}
 
 export function memoryEntrySize(key: string, value: CachedVariant): number {
   return value.body.length + value.contentType.length + value.etag.length + key.length + ENTRY_OVERHEAD_BYTES;
@@ -42,6 +63,8 @@ function ownBytes(body: Buffer): Buffer {
 
 export class MemoryVariantCache {
   readonly #lru: LRUCache<string, CachedVariant> | undefined;
+  /** Keys `set` once and not kept yet; undefined when every variant is kept at once. */
+  readonly #seenOnce: LRUCache<string, true> | undefined;
 
   constructor(options: MemoryVariantCacheOptions) {
     const fraction = options.maxEntryFraction ?? 0.1;
@@ -54,25 +77,38 @@ export class MemoryVariantCache {
       maxEntrySize: Math.max(1, Math.floor(options.maxBytes * fraction)),
       sizeCalculation: (value, key) => memoryEntrySize(key, value),
     });
+    if ((options.admission ?? 'second-request') === 'second-request') {
+      this.#seenOnce = new LRUCache<string, true>({ max: doorkeeperKeys(options.maxBytes) });
+    }
   }
 
   get(key: string): CachedVariant | undefined {
     return this.#lru?.get(key);
   }
 
-  /** Stores the variant unless it exceeds the per-entry cap (then any older entry is dropped). */
+  /**
+   * Stores the variant unless it exceeds the per-entry cap (then any older entry is dropped), or
+   * unless this is the first `set` of its key under second-request admission.
+   */
   set(key: string, value: CachedVariant): void {
     if (!this.#lru) return;
+    if (this.#seenOnce && !this.#lru.has(key) && !this.#seenOnce.delete(key)) {
+      this.#seenOnce.set(key, true);
+      return;
+    }
     const body = ownBytes(value.body);
     this.#lru.set(key, body === value.body ? value : { ...value, body });
   }
 
+  /** Forgets the variant, and that it was seen: a purged variant starts over. */
   delete(key: string): void {
     this.#lru?.delete(key);
+    this.#seenOnce?.delete(key);
   }
 
   clear(): void {
     this.#lru?.clear();
+    this.#seenOnce?.clear();
   }
 
   stats(): MemoryCacheStats {

@@ -125,14 +125,16 @@ describe.each(['local', 's3'] as const)('delivery with %s storage', (kind) => {
   });
 
   describe('canonical variants and caching', () => {
-    it('serves h_60-w_80 and w_80-h_60 as one variant: same ETag, the second a memory hit', async () => {
+    it('serves h_60-w_80 and w_80-h_60 as one variant: same ETag, later requests cache hits, from memory from the third', async () => {
       const first = await fetch(imageUrl(photo, 'h_60-w_80.jpg'));
       expect(first.headers.get('x-cache')).toBe('miss');
       const second = await fetch(imageUrl(photo, 'w_80-h_60.jpg'));
-      expect(second.headers.get('x-cache')).toBe('hit-memory');
+      // The memory cache keeps a variant from its second request on: this one came from below it.
+      expect(['hit-redis', 'hit-storage']).toContain(second.headers.get('x-cache'));
       expect(second.headers.get('etag')).toBe(first.headers.get('etag'));
       const thirdSpelling = await fetch(imageUrl(photo, 'w_40-h_30-dpr_2-f_cover-q_auto.jpg'));
       expect(thirdSpelling.headers.get('etag')).toBe(first.headers.get('etag'));
+      expect(thirdSpelling.headers.get('x-cache')).toBe('hit-memory');
     });
 
     it('sends a strong ETag, immutable Cache-Control for pub, Server-Timing on a miss, and 304 on If-None-Match', async () => {

@@ -51,10 +51,13 @@ async function lookupsDuring(work: () => Promise<unknown>): Promise<number> {
 
 describe('variant caches', () => {
   it("do not tell organisation B what organisation A viewed: B's first request for the same bytes is a miss", async () => {
-    expect((await fetch(imageUrl(pictureA, 'w_77.webp'))).headers.get('x-cache')).toBe('miss');
-    expect((await fetch(imageUrl(pictureA, 'w_77.webp'))).headers.get('x-cache')).toBe('hit-memory');
-    expect((await fetch(imageUrl(pictureB, 'w_77.webp'))).headers.get('x-cache')).toBe('miss');
-    expect((await fetch(imageUrl(pictureB, 'w_77.webp'))).headers.get('x-cache')).toBe('hit-memory');
+    const layers = async (picture: ImageAddress) => {
+      const seen = [];
+      for (let i = 0; i < 3; i += 1) seen.push((await fetch(imageUrl(picture, 'w_77.webp'))).headers.get('x-cache'));
+      return seen;
+    };
+    expect(await layers(pictureA)).toEqual(['miss', 'hit-storage', 'hit-memory']);
+    expect(await layers(pictureB)).toEqual(['miss', 'hit-storage', 'hit-memory']);
   });
 });
 

@@ -43,6 +43,17 @@ async function throughFastify(path: string, headers: Record<string, string> = {}
   return { status: response.statusCode, headers: comparable(flat), body: response.rawPayload };
 }
 
+/**
+ * Requests `path` until its variant is in memory: the first request renders it, the second (from
+ * Redis or storage) puts it in the memory cache, which keeps variants from their second request.
+ */
+async function inMemory(path: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const first = await overHttp(path, headers);
+  const second = await overHttp(path, headers);
+  expect(second.byHitPath).toBe(false);
+  return first;
+}
+
 function comparable(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !PER_RESPONSE.has(name)));
 }
@@ -77,6 +88,11 @@ describe('the memory-hit path', () => {
     const first = await overHttp(path);
     expect(first).toMatchObject({ status: 200, byHitPath: false });
     expect(first.headers['x-cache']).toBe('miss');
+    // Kept in memory from its second request on (core/cache/memory.ts).
+    const second = await overHttp(path);
+    expect(second).toMatchObject({ status: 200, byHitPath: false });
+    expect(['hit-redis', 'hit-storage']).toContain(second.headers['x-cache']);
+    expect(second.body.equals(first.body)).toBe(true);
 
     const hit = await overHttp(path);
     expect(hit.byHitPath).toBe(true);
@@ -91,7 +107,7 @@ describe('the memory-hit path', () => {
 
   it('answers HEAD and If-None-Match (304) as the image route does', async () => {
     const path = imagePath(photo, 'w_65.jpg');
-    const { headers } = await overHttp(path);
+    const { headers } = await inMemory(path);
     const head = await overHttp(path, {}, 'HEAD');
     expect(head).toMatchObject({ status: 200, byHitPath: true });
     expect(head.body.length).toBe(0);
@@ -107,7 +123,7 @@ describe('the memory-hit path', () => {
 
   it('echoes a caller X-Request-Id and makes one otherwise', async () => {
     const path = imagePath(photo, 'w_66.jpg');
-    await overHttp(path);
+    await inMemory(path);
     serve.mockClear();
     const given = await fetch(`${server.baseUrl}${path}`, { headers: { 'x-request-id': 'edge-42.a' } });
     expect(serve.mock.results[0]?.value).toBe(true);
@@ -121,7 +137,7 @@ describe('the memory-hit path', () => {
     await setPolicy(server.platform, { organizationId: org.id, tenantId: cors.tenant.id, spaceId: cors.tenant.spaceId }, 'cors_allowed_origins', ['https://shop.example']);
     const path = imagePath(cors, 'w_67-fmt_auto.jpg');
     const request = { accept: 'image/webp,image/*', origin: 'https://shop.example' };
-    await overHttp(path, request);
+    await inMemory(path, request);
     for (const headers of [request, { accept: 'image/webp,image/*', origin: 'https://elsewhere.example' }, { accept: 'image/webp,image/*' }]) {
       const hit = await overHttp(path, headers);
       expect(hit.byHitPath).toBe(true);
@@ -138,7 +154,7 @@ describe('the memory-hit path', () => {
 
   it('counts each hit in the delivery and HTTP metrics, as the route would', async () => {
     const path = imagePath(photo, 'w_68.jpg');
-    await overHttp(path);
+    await inMemory(path);
     const [hitsBefore, okBefore, headBefore] = [await hitCount(), await routeDurations('GET', '200'), await routeDurations('HEAD', '200')];
     for (let i = 0; i < 3; i += 1) expect((await overHttp(path)).byHitPath).toBe(true);
     expect((await overHttp(path, {}, 'HEAD')).byHitPath).toBe(true);
@@ -149,7 +165,7 @@ describe('the memory-hit path', () => {
 
   it('counts the bandwidth of hit-path answers in the space usage', async () => {
     const path = imagePath(photo, 'w_69.jpg');
-    const { body } = await overHttp(path);
+    const { body } = await inMemory(path);
     await server.platform.usage.flush();
     const usage = () =>
       server.db.query<{ requests: string; bytes: string }>(
@@ -167,7 +183,7 @@ describe('the memory-hit path', () => {
 
   it('leaves to Fastify: a query string, a private URL, an unknown URL, a variant no longer in memory', async () => {
     const path = imagePath(photo, 'w_70.jpg');
-    await overHttp(path);
+    await inMemory(path);
     expect(await overHttp(`${path}?cachebuster=1`)).toMatchObject({ status: 200, byHitPath: false });
 
     const asset = await uploadPrivate(server.baseUrl, photo.tenant);
@@ -185,6 +201,7 @@ describe('the memory-hit path', () => {
     const evicted = await overHttp(path);
     expect(evicted).toMatchObject({ status: 200, byHitPath: false });
     expect(evicted.headers['x-cache']).not.toBe('hit-memory');
+    expect((await overHttp(path)).byHitPath).toBe(false); // kept in memory again from here
     expect((await overHttp(path)).byHitPath).toBe(true);
   });
 });

@@ -77,6 +77,9 @@ describe('Redis stopped mid-test', () => {
     expect(degraded.layer).toBe('hit-storage');
     expect(degraded.ms).toBeLessThan(1_500);
     expect((await timedOk(url('w_102'))).layer).toBe('miss');
+    // With Redis down no lock is held (core/lock/redlock.ts): once stored, the next request finds it.
+    await platform.variants.settled();
+    expect((await timedOk(url('w_102'))).layer).toBe('hit-storage'); // kept in memory from here
     expect((await timedOk(url('w_102'))).layer).toBe('hit-memory');
     await platform.variants.settled();
     expect((await belowMemory('w_102')).layer).toBe('hit-storage');
@@ -115,6 +118,7 @@ describe('storage server stopped mid-test', () => {
   it('answers an uncached image with a quick 503 and Retry-After, and recovers', async () => {
     const url = (ops: string) => imageUrl(scenario.picture, `${ops}.jpg`);
     expect((await timedOk(url('w_60'))).layer).toBe('miss');
+    expect((await timedOk(url('w_60'))).layer).toBe('hit-storage'); // kept in memory from here
 
     s3.stop();
     try {

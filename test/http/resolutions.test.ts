@@ -33,7 +33,8 @@ describe('remembered resolutions', () => {
     const resolved = server.platform.catalog.resolutions.get(pathname, ANONYMOUS, {});
     expect(resolved).toMatchObject({ asset: { assetId: photo.asset.id }, plan: { ops: { width: 90, format: 'jpeg' } } });
     const again = await fetchImage(imageUrl(photo, 'w_90.jpg'));
-    expect(again.response.headers.get('x-cache')).toBe('hit-memory');
+    expect(again.response.headers.get('x-cache')).toBe('hit-storage'); // kept in memory from here
+    expect((await fetchImage(imageUrl(photo, 'w_90.jpg'))).response.headers.get('x-cache')).toBe('hit-memory');
     expect(server.platform.catalog.resolutions.get(pathname, ANONYMOUS, {})).toBe(resolved);
   });
 
@@ -56,9 +57,16 @@ describe('remembered resolutions', () => {
 
   it('keep fmt_auto apart per Accept', async () => {
     const url = imageUrl(photo, 'w_70-fmt_auto.jpg');
-    expect((await fetchImage(url, { headers: { accept: 'image/webp' } })).metadata.format).toBe('webp');
-    expect((await fetchImage(url, { headers: { accept: 'image/jpeg' } })).metadata.format).toBe('jpeg');
-    expect((await fetchImage(url, { headers: { accept: 'image/webp' } })).response.headers.get('x-cache')).toBe('hit-memory');
+    const layer = async (accept: string, format: string) => {
+      const { metadata, response } = await fetchImage(url, { headers: { accept } });
+      expect(metadata.format).toBe(format);
+      return response.headers.get('x-cache');
+    };
+    expect(await layer('image/webp', 'webp')).toBe('miss');
+    expect(await layer('image/jpeg', 'jpeg')).toBe('miss');
+    expect(await layer('image/webp', 'webp')).toBe('hit-storage');
+    expect(await layer('image/webp', 'webp')).toBe('hit-memory');
+    expect(await layer('image/jpeg', 'jpeg')).toBe('hit-storage');
   });
 
   it('still verify a private URL on every request', async () => {

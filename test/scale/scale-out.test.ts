@@ -144,6 +144,8 @@ describe.skipIf(!redisUrl)('two servers and two workers on one database and Redi
     const latestUrl = `${b.baseUrl}/v1/pub/${org.slug}/${tenant.slug}/${tenant.spaceSlug}/img/${asset.id}/latest/w_32.png`;
     const redServed = async () => (await pixelAt(await responseBytes(await fetch(latestUrl)), 0, 0))[0];
     expect(await redServed()).toBe(255);
+    // b keeps version 1 in memory from its second request on.
+    expect(['hit-redis', 'hit-storage']).toContain((await fetch(latestUrl)).headers.get('x-cache'));
     expect((await fetch(latestUrl)).headers.get('x-cache'), 'b keeps version 1 cached').toBe('hit-memory');
 
     const replaced = await upload(a.baseUrl, tenant.key, tenant.spaceId, await flatPicture(64, 48, '#000000', 'png'), {}, 'PUT', asset.id);

@@ -27,9 +27,8 @@ export class BatchedCounters<Key, Counts extends { [Name in keyof Counts]: numbe
       row = { key, counts: this.zero() };
       this.pending.set(id, row);
     }
-    for (const [name, value] of Object.entries(counts) as [keyof Counts, number][]) {
-      (row.counts[name] as number) += value;
-    }
+    // for-in rather than Object.entries: this runs on every memory hit, and allocates nothing.
+    for (const name in counts) (row.counts[name] as number) += counts[name] as number;
   }
 
   async flush(): Promise<void> {

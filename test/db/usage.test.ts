@@ -1,5 +1,6 @@
 /** record_usage() and the usage views data teams read. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageRecorder } from '../../platform/usage.ts';
 import { asAnalyst, createAnalystLogin, dropAnalystLogins, type AnalystLogin } from './analyst-logins.ts';
 import { ALL_SCOPES, attempt, INSUFFICIENT_PRIVILEGE, type RequestSettings } from './database.ts';
 import { type OrganizationFixture, useSeededDatabase } from './seed.ts';
@@ -41,6 +42,30 @@ describe('record_usage', () => {
     const settings: RequestSettings = { role: 'imgplane_tenant', organizationId: db.org.id, scopes: ALL_SCOPES };
     const outcome = await attempt(db.pool, settings, 'select imgplane.record_usage($1)', [JSON.stringify([usage(db.other, 0, '2024-03-01', { request_count: 1 })])]);
     expect(outcome).toEqual({ ok: false, code: INSUFFICIENT_PRIVILEGE });
+  });
+});
+
+describe('UsageRecorder', () => {
+  it('counts the records of one scope object on the day each was made, across midnight UTC', async () => {
+    let now = new Date('2024-04-01T23:59:59.500Z');
+    const recorder = new UsageRecorder(db.pool, 3_600_000, () => now);
+    const tenant = db.org.tenants[1];
+    // One object for every record, as a memory hit passes its catalog space each time.
+    const space = { organizationId: db.org.id, tenantId: tenant.id, spaceId: tenant.spaceId };
+    recorder.record(space, { request_count: 1, bandwidth_bytes: 10 });
+    recorder.record(space, { request_count: 1, bandwidth_bytes: 5 });
+    now = new Date('2024-04-02T00:00:00.250Z');
+    recorder.record(space, { request_count: 1 });
+    await recorder.close();
+    const { rows } = await db.pool.query(
+      `select day::text, request_count, bandwidth_bytes from imgplane.usage_metrics
+        where space_id = $1 and day between '2024-04-01' and '2024-04-02' order by day`,
+      [tenant.spaceId],
+    );
+    expect(rows).toEqual([
+      { day: '2024-04-01', request_count: '2', bandwidth_bytes: '15' },
+      { day: '2024-04-02', request_count: '1', bandwidth_bytes: '0' },
+    ]);
   });
 });
 

@@ -20,12 +20,11 @@ import type { Resolution } from '../platform/delivery/resolutions.ts';
 import type { VariantService } from '../platform/delivery/variants.ts';
 import { ANONYMOUS } from '../platform/request-context.ts';
 import {
-  allowedOrigin,
   bodyHeaders,
   cacheControlFor,
   countDelivery,
-  etagMatches,
   PUBLIC_IMAGE_ROUTE,
+  requestDependent,
   variantHeaders,
   type DeliveryCounters,
 } from './image-response.ts';
@@ -38,14 +37,15 @@ export interface MemoryHitDeps extends DeliveryCounters {
   variants: VariantService;
 }
 
+const HIT = { layer: 'hit-memory', timings: {}, transformMs: 0 } as const;
+
 /** One variant's answer as a flat header list ([name, value, name, value, ...]), built once. */
 interface PreparedHit {
-  variant: CachedVariant;
+  /** The variant, as `countDelivery` counts each answer of it. */
+  delivery: typeof HIT & { variant: CachedVariant; variantKey: string };
   notModified: readonly string[];
   ok: readonly string[];
 }
-
-const HIT = { layer: 'hit-memory', timings: {}, transformMs: 0 } as const;
 
 export class MemoryHitPath {
   /** Per resolution (one URL, per Accept for fmt_auto), the answer for the variant last found. */
@@ -71,16 +71,15 @@ export class MemoryHitPath {
     if (isDraining(app)) return false;
 
     const prepared = this.#prepare(resolution, variant);
-    const notModified = etagMatches(request.headers['if-none-match'], variant.etag);
+    const { notModified, allowOrigin } = requestDependent(resolution, variant, request.headers);
     const headers = [...(notModified ? prepared.notModified : prepared.ok)];
     const id = requestId(request);
     headers.push(REQUEST_ID_HEADER, id);
-    const origin = allowedOrigin(resolution, request.headers);
-    if (origin !== undefined) headers.push('access-control-allow-origin', origin);
+    if (allowOrigin !== undefined) headers.push('access-control-allow-origin', allowOrigin);
     response.writeHead(notModified ? 304 : 200, headers);
     response.end(notModified || method === 'HEAD' ? undefined : variant.body);
 
-    countDelivery(this.deps, resolution, { ...HIT, variant, variantKey: resolution.variantKey }, method);
+    countDelivery(this.deps, resolution, prepared.delivery, method);
     const responseTime = performance.now() - started;
     this.deps.metrics.httpDuration.observe({ method, route: PUBLIC_IMAGE_ROUTE, status: String(response.statusCode) }, responseTime / 1000);
     app.log.info({ reqId: id, req: request, res: response, responseTime }, 'request completed');
@@ -89,11 +88,11 @@ export class MemoryHitPath {
 
   #prepare(resolution: Resolution, variant: CachedVariant): PreparedHit {
     const known = this.#prepared.get(resolution);
-    if (known?.variant === variant) return known;
-    const delivery = { ...HIT, variant };
+    if (known?.delivery.variant === variant) return known;
+    const delivery = { ...HIT, variant, variantKey: resolution.variantKey };
     const common = { ...IMAGE_SECURITY_HEADERS, ...variantHeaders(resolution, delivery, cacheControlFor(resolution.path, resolution.space.policy, undefined)) };
     const prepared = {
-      variant,
+      delivery,
       notModified: Object.entries(common).flat(),
       ok: Object.entries({ ...common, ...bodyHeaders(delivery) }).flat(),
     };

@@ -40,7 +40,7 @@ export function standInCacheControl(policy: SpaceContext['policy'], secondsLeft:
 
 /**
  * The headers of a variant's answer, 200 and 304 alike, except `Access-Control-Allow-Origin`
- * (it echoes the request's Origin: `allowedOrigin`): cache tags, validator, caching, `Vary` (every
+ * (it echoes the request's Origin: `requestDependent`): cache tags, validator, caching, `Vary` (every
  * request header the answer depends on: Accept when negotiated, each client hint read, Origin
  * under a list of allowed origins), client-hint opt-in and Server-Timing.
  */
@@ -61,9 +61,19 @@ export function variantHeaders(resolution: Resolution, delivery: Pick<Delivery, 
   return headers;
 }
 
-/** The `Access-Control-Allow-Origin` of this request, if its Origin may read the pixels (canvas, fetch). */
-export function allowedOrigin(resolution: Resolution, requestHeaders: IncomingHttpHeaders): string | undefined {
-  return corsFor(requestHeaders.origin, resolution.space.policy.cors_allowed_origins).allowOrigin;
+/** What of a variant's answer depends on the request itself rather than on the variant. */
+export interface RequestDependent {
+  /** The request's If-None-Match names the variant: 304 without a body. */
+  notModified: boolean;
+  /** `Access-Control-Allow-Origin`, when the request's Origin may read the pixels (canvas, fetch). */
+  allowOrigin: string | undefined;
+}
+
+export function requestDependent(resolution: Resolution, variant: Delivery['variant'], requestHeaders: IncomingHttpHeaders): RequestDependent {
+  return {
+    notModified: etagMatches(requestHeaders['if-none-match'], variant.etag),
+    allowOrigin: corsFor(requestHeaders.origin, resolution.space.policy.cors_allowed_origins).allowOrigin,
+  };
 }
 
 /** The headers only a 200 carries. */
@@ -78,7 +88,7 @@ function serverTiming(timings: Delivery['timings']): string {
 }
 
 /** RFC 9110 If-None-Match: `*` or a list of entity tags (weak comparison is allowed for GET). */
-export function etagMatches(header: string | undefined, etag: string): boolean {
+function etagMatches(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   if (header.trim() === '*') return true;
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);

@@ -38,18 +38,15 @@ export const IMAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.f
   'content-security-policy': NON_HTML_CSP,
 });
 
-const DOCUMENT_ONLY = Object.keys(HELMET_HEADERS).filter((name) => !FOR_EVERY_RESOURCE.includes(name));
-
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(HELMET_HEADERS);
+  app.addHook('onRequest', (request, reply, done) => {
+    // An image route's answers (its errors are JSON, its 304s have no type) all carry the image set.
+    reply.headers(request.routeOptions.config.securityHeaders === 'image' ? IMAGE_SECURITY_HEADERS : HELMET_HEADERS);
     done();
   });
-  app.addHook('onSend', (request, reply, payload, done) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     const type = String(reply.getHeader('content-type') ?? '');
     if (!type.startsWith('text/html')) reply.header('content-security-policy', NON_HTML_CSP);
-    // An image route's answer (its errors are JSON, its 304s have no type: both are kept lean too).
-    if (request.routeOptions.config.securityHeaders === 'image') for (const name of DOCUMENT_ONLY) reply.removeHeader(name);
     done(null, payload);
   });
 }

@@ -30,8 +30,8 @@ export interface MemoryVariantCacheOptions {
   admission?: MemoryCacheAdmission;
 }
 
-export type MemoryCacheAdmission = 'first-request' | 'second-request';
-export const MEMORY_CACHE_ADMISSIONS: readonly MemoryCacheAdmission[] = ['first-request', 'second-request'];
+export const MEMORY_CACHE_ADMISSIONS = ['first-request', 'second-request'] as const;
+export type MemoryCacheAdmission = (typeof MEMORY_CACHE_ADMISSIONS)[number];
 
 export interface MemoryCacheStats {
   entries: number;

@@ -126,6 +126,11 @@ export class VariantService {
     return this.deps.memory.get(organizationScoped(asset, key));
   }
 
+  private fromMemory(key: string, cacheKey: string): Delivery | undefined {
+    const variant = this.deps.memory.get(cacheKey);
+    return variant && { variantKey: key, variant, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
+  }
+
   keyFor(asset: AssetVersion, plan: VariantPlan): string {
     return variantKey(plan.canonical, asset.contentHash, plan.ops.format);
   }
@@ -165,8 +170,8 @@ export class VariantService {
     key = this.keyFor(asset, plan),
   ): Promise<Delivery> {
     const cacheKey = organizationScoped(asset, key);
-    const hit = this.deps.memory.get(cacheKey);
-    if (hit) return { variantKey: key, variant: hit, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
+    const hit = this.fromMemory(key, cacheKey);
+    if (hit) return hit;
     const gate = typeof gateSource === 'function' ? gateSource() : gateSource;
     if (plan.ops.format !== 'avif' || isPassThrough(asset, plan.ops)) {
       return this.deliverKeyed(asset, plan, key, policy, receivedAt, gate);
@@ -197,8 +202,8 @@ export class VariantService {
     gate: DeliveryGate | undefined,
   ): Promise<Delivery> {
     const cacheKey = organizationScoped(asset, key);
-    const hit = this.deps.memory.get(cacheKey);
-    if (hit) return { variantKey: key, variant: hit, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
+    const hit = this.fromMemory(key, cacheKey);
+    if (hit) return hit;
     if (gate) await gate.beforeSlowPath();
     return this.deps.singleFlight.run(cacheKey, () => this.slowPath(key, cacheKey, asset, plan, policy, receivedAt, gate));
   }

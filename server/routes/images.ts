@@ -16,12 +16,11 @@ import type { SignedUrlVerifier } from '../../platform/keys/signing-keys.ts';
 import { cacheTagHeaders, cacheTagsFor } from '../../platform/purge/cache-tags.ts';
 import type { Limits } from '../../platform/limits/limits.ts';
 import {
-  allowedOrigin,
   bodyHeaders,
   cacheControlFor,
   countDelivery,
-  etagMatches,
   PUBLIC_IMAGE_ROUTE,
+  requestDependent,
   standInCacheControl,
   variantHeaders,
   type DeliveryCounters,
@@ -93,9 +92,9 @@ async function serveImage(deps: ImageRouteDeps, request: FastifyRequest, reply: 
   countDelivery(deps, resolution, delivery, request.method);
   const cacheControl = delivery.provisional ? standInCacheControl(space.policy, secondsLeft) : cacheControlFor(resolution.path, space.policy, secondsLeft);
   reply.headers(variantHeaders(resolution, delivery, cacheControl));
-  const origin = allowedOrigin(resolution, request.headers);
-  if (origin) reply.header('access-control-allow-origin', origin);
-  if (etagMatches(request.headers['if-none-match'], delivery.variant.etag)) return reply.code(304).send();
+  const { notModified, allowOrigin } = requestDependent(resolution, delivery.variant, request.headers);
+  if (allowOrigin) reply.header('access-control-allow-origin', allowOrigin);
+  if (notModified) return reply.code(304).send();
   return reply.headers(bodyHeaders(delivery)).send(delivery.variant.body);
 }
 

@@ -23,7 +23,7 @@ import { eventSinkConsumer } from './consumers/event-sink.ts';
 import { webhookFanOutConsumer } from './consumers/webhook-fanout.ts';
 import { CDN_PURGE_TASK, cdnPurgeTask } from './tasks/cdn-purge.ts';
 import { webhookDeliverTask } from './tasks/webhook-deliver.ts';
-import { OUTBOX_DISPATCH_JOB_KEY, OUTBOX_DISPATCH_TASK, outboxDispatchTask } from './tasks/outbox-dispatch.ts';
+import { OUTBOX_DISPATCH_JOB_KEY, OUTBOX_DISPATCH_TASK, outboxDispatchTask, scheduleDispatch } from './tasks/outbox-dispatch.ts';
 import { listenForOutboxWakeups } from './outbox-wakeup.ts';
 import { PREGENERATE_VARIANT_TASK, pregenerateVariantTask } from './tasks/pregenerate-variant.ts';
 
@@ -127,12 +127,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
       await recovery.close();
       throw error;
     });
-    // Committed events NOTIFY; a burst of them becomes one dispatcher job, due now ('replace'
-    // brings a pending retry-time job forward; the run reschedules any later retry itself).
+    // Committed events NOTIFY; a burst of them becomes one dispatcher job, due now (a pending
+    // retry-time job is brought forward; the run reschedules any later retry itself).
     const wakeups = await listenForOutboxWakeups({
       pool: platform.pool,
       enqueue: async () => {
-        await utils.addJob(OUTBOX_DISPATCH_TASK, {}, { jobKey: OUTBOX_DISPATCH_JOB_KEY, jobKeyMode: 'replace' });
+        const client = await platform.queuePool.connect();
+        try {
+          await scheduleDispatch(client, null);
+        } finally {
+          client.release();
+        }
       },
       onError: (error) => logger.error(`outbox wake-up failed (the minute sweep will deliver): ${String(error)}`),
     }).catch(async (error: unknown) => {

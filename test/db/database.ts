@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { createDatabase, dropDatabases } from '../support/services.ts';
+import { createDatabase, dropDatabases, testPool } from '../support/services.ts';
 
 export type RoleName = 'imgplane_admin' | 'imgplane_tenant' | 'imgplane_worker' | 'imgplane_analyst' | 'imgplane_anonymous';
 
@@ -30,10 +30,7 @@ export function databaseUrl(): string {
  * that fails the whole run, although every test passed. The error still reaches the next query.
  */
 export function createPool(max = 4, url = databaseUrl()): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max });
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
-  return pool;
+  return testPool(url, max);
 }
 
 /** A connected client for a test, listening for 'error' like createPool's. */

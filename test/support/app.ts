@@ -7,10 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
+import type pg from 'pg';
 import { inject } from 'vitest';
 import { loadConfig, type AppConfig } from '../../core/config.ts';
 import { authenticatorUrl } from '../../db/authenticator.ts';
+import { testPool } from './services.ts';
 import type { StorageConfig } from '../../core/storage/config.ts';
 import { buildApp, type AppExtension } from '../../server/app.ts';
 import { mountGraphql } from '../../graphql/mount.ts';
@@ -67,12 +68,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const platform = await createPlatform(config, { usageFlushMs: 60_000, ...options });
   const app = await buildApp(platform, [mountGraphql, ...(options.extensions ?? [])]);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  const db = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
-  // pool.end() resolves before its clients' sockets close: a file that drops its database right
-  // after close() (createIsolatedDatabase) may terminate one still closing, whose 57P01 would be
-  // an uncaught error (seen once in test/events/amqp-broker.test.ts). The platform's pools do the same.
-  db.on('error', () => {});
-  db.on('connect', (client) => client.on('error', () => {}));
+  const db = testPool(config.databaseUrl);
   return {
     baseUrl: address,
     app,

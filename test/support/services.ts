@@ -162,6 +162,18 @@ async function maintenanceUrl(given: string): Promise<string> {
   }
 }
 
+/**
+ * A pool for a test's own queries. `pool.end()` resolves before its clients' sockets close, so a
+ * database dropped right after (a file's own database) may terminate one still closing; without
+ * these listeners its 57P01 would be an uncaught error. The platform's pools do the same.
+ */
+export function testPool(connectionString: string | undefined, max = 4): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
 async function withAdminClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   // An idle connection that dies surfaces on the next query; without a listener it would crash.

@@ -165,23 +165,38 @@ export function outboxDispatchTask(
     if (result.deadLettered > 0) {
       helpers.logger.error(`outbox: ${result.deadLettered} event(s) dead-lettered after their last attempt (imgplane.events.dead_at)`);
     }
-    if (result.nextRunAt === null) return;
-    // Our own job is locked while it runs, so this adds a new one, due at the earlier of our retry
-    // time and a waiting job's: neither a wake-up added meanwhile (due now) may be pushed back to
-    // the retry time, nor the retry to a later one an earlier backoff left queued.
-    const waiting = await helpers.withPgClient((client) =>
-      client.query<{ run_at: Date }>(
-        'select run_at from graphile_worker.jobs where key = $1 and locked_at is null',
-        [OUTBOX_DISPATCH_JOB_KEY],
-      ),
-    );
-    const queuedAt = waiting.rows[0]?.run_at;
-    await helpers.addJob(OUTBOX_DISPATCH_TASK, {}, {
-      jobKey: OUTBOX_DISPATCH_JOB_KEY,
-      jobKeyMode: 'replace',
-      runAt: queuedAt && queuedAt < result.nextRunAt ? queuedAt : result.nextRunAt,
-    });
+    if (result.nextRunAt !== null) await helpers.withPgClient((client) => scheduleDispatch(client, result.nextRunAt));
   };
+}
+
+/** Any constant: the advisory lock under which the dispatcher's job is (re)scheduled. */
+const SCHEDULE_LOCK = 0x6f757462; // "outb"
+
+/**
+ * Queues the dispatcher's job at `runAt` (null: now), or keeps the one already queued if it is
+ * due earlier: a wake-up (due now) is never pushed back to a retry time, nor a retry to a later
+ * one. Wake-ups and runs can race (a wake-up while a run is going starts a second run, and each
+ * run computes its own next time, one of them perhaps an event's lease end, seen while the other
+ * run held it), so reading the queued job and replacing it happen as one step under an advisory
+ * lock; read-then-replace from two runs once pushed a retry due in 1 s back to the minute sweep.
+ * The minute sweep itself (a cron job on the same key) is graphile-worker's and not serialised.
+ */
+export async function scheduleDispatch(client: pg.ClientBase, runAt: Date | null): Promise<void> {
+  await client.query('begin');
+  try {
+    await client.query('select pg_advisory_xact_lock($1)', [SCHEDULE_LOCK]);
+    await client.query(
+      `select graphile_worker.add_job($1, '{}'::json,
+         run_at => least(coalesce($2::timestamptz, now()),
+                         (select min(run_at) from graphile_worker.jobs where key = $3 and locked_at is null)),
+         job_key => $3, job_key_mode => 'replace')`,
+      [OUTBOX_DISPATCH_TASK, runAt, OUTBOX_DISPATCH_JOB_KEY],
+    );
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  }
 }
 
 async function deliver(event: OutboxEvent, consumers: readonly EventConsumer[]): Promise<Outcome> {

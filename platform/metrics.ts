@@ -5,6 +5,7 @@
  * deploy/monitoring/ (alerts, dashboard) names these metrics; test/monitoring/ checks it.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PendingCounts } from '../core/pending-counts.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -26,7 +27,11 @@ export interface Metrics {
   workerJobs: Counter<'task' | 'outcome'>;
 }
 
-export function createMetrics(): Metrics {
+/** The buckets of imgplane_http_request_duration_seconds, in seconds. */
+export const HTTP_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/** `pending`: counts a hot path still holds (core/pending-counts.ts), brought in at each scrape. */
+export function createMetrics(pending?: PendingCounts): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
@@ -35,8 +40,10 @@ export function createMetrics(): Metrics {
       name: 'imgplane_http_request_duration_seconds',
       help: 'HTTP request duration by route and status',
       labelNames: ['method', 'route', 'status'],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: [...HTTP_DURATION_BUCKETS],
       registers: [registry],
+      // Scraped before imgplane_deliveries_total: brings pending counts into both.
+      collect: () => pending?.fold(),
     }),
     transforms: new Counter({
       name: 'imgplane_transforms_total',
@@ -67,6 +74,7 @@ export function createMetrics(): Metrics {
       help: 'Image responses by the cache layer that answered (hit-memory, hit-redis, hit-storage, miss)',
       labelNames: ['cache'],
       registers: [registry],
+      collect: () => pending?.fold(), // when read on its own (`deliveries.get()`)
     }),
     uploads: new Counter({
       name: 'imgplane_uploads_total',

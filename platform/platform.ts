@@ -15,6 +15,7 @@ import { RedlockKeyedLock } from '../core/lock/redlock.ts';
 import { SingleFlight } from '../core/lock/single-flight.ts';
 import type { KeyedLock } from '../core/lock/types.ts';
 import { configureSharp, createTransformLimiter } from '../core/pipeline/limiter.ts';
+import { PendingCounts } from '../core/pending-counts.ts';
 import { createProcessPool } from '../core/pipeline/process-pool.ts';
 import { sweepOrphanedTempFiles } from '../core/temp-files.ts';
 import { ORIGINALS_TEMP_DIR } from './delivery/original-file.ts';
@@ -64,6 +65,8 @@ export interface Platform {
   signing: SigningService;
   usage: UsageRecorder;
   access: VariantAccessRecorder;
+  /** Counts a hot path holds until a flush or scrape brings them into usage, access and metrics. */
+  pendingCounts: PendingCounts;
   /** Origins allowed to call the API from browsers (the `cors_allowed_origins` policy). */
   cors: CorsOrigins;
   memory: MemoryVariantCache;
@@ -99,7 +102,8 @@ export async function createPlatform(
   const pool = createPool(runtimeUrl, 20, 'imgplane_anonymous');
   const workerPool = createPool(runtimeUrl, 8, 'imgplane_worker');
   const queuePool = createPool(config.databaseUrl, 8);
-  const metrics = createMetrics();
+  const pendingCounts = new PendingCounts();
+  const metrics = createMetrics(pendingCounts);
   const storage = instrumentStore(createObjectStore(config.storage), metrics);
   await storage.check();
   const redis = config.redisUrl ? createRedisClient(config.redisUrl) : undefined;
@@ -109,8 +113,8 @@ export async function createPlatform(
   const lock: KeyedLock = redis ? new RedlockKeyedLock(redis) : new LocalKeyedLock();
   const memory = new MemoryVariantCache({ maxBytes: config.memoryCacheBytes, admission: config.memoryCacheAdmission });
   const catalog = new DeliveryCatalog(pool, config.metadataCacheTtlMs);
-  const usage = new UsageRecorder(workerPool, overrides.usageFlushMs ?? 5_000);
-  const access = new VariantAccessRecorder(workerPool, overrides.usageFlushMs ?? 5_000);
+  const usage = new UsageRecorder(workerPool, overrides.usageFlushMs ?? 5_000, { pending: pendingCounts });
+  const access = new VariantAccessRecorder(workerPool, overrides.usageFlushMs ?? 5_000, pendingCounts);
   const originals = new OriginalSource(storage, { maxBytes: config.originalsCacheBytes });
   const limiter = createTransformLimiter({
     maxConcurrent: config.maxConcurrentTransforms,
@@ -160,6 +164,7 @@ export async function createPlatform(
     signing,
     usage,
     access,
+    pendingCounts,
     cors: new CorsOrigins(pool, config.metadataCacheTtlMs),
     memory,
     limits,

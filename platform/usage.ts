@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { BatchedCounters } from '../core/batched-counters.ts';
+import type { PendingCounts } from '../core/pending-counts.ts';
 
 export interface UsageScope {
   organizationId: string;
@@ -38,11 +39,10 @@ const zero = (): UsageCounts => ({
 export class UsageRecorder {
   private readonly counters: BatchedCounters<UsageKey, UsageCounts>;
 
-  constructor(
-    pool: pg.Pool,
-    flushIntervalMs: number,
-    private readonly now: () => Date = () => new Date(),
-  ) {
+  private readonly now: () => Date;
+
+  constructor(pool: pg.Pool, flushIntervalMs: number, options: { now?: () => Date; pending?: PendingCounts } = {}) {
+    this.now = options.now ?? (() => new Date());
     this.counters = new BatchedCounters(
       async (rows) => {
         const payload = rows.map(({ key, counts }) => ({
@@ -56,6 +56,7 @@ export class UsageRecorder {
       },
       zero,
       flushIntervalMs,
+      () => options.pending?.fold(),
     );
   }
 

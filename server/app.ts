@@ -44,6 +44,7 @@ export async function buildApp(platform: Platform, extensions: readonly AppExten
     trustProxy: platform.config.trustProxy,
     serverFactory: httpServer(platform.config.http, memoryHits),
   });
+  app.addHook('onClose', async () => memoryHits.close());
   installErrorHandler(app);
   await registerSecurityHeaders(app);
   // Upload temp files of server processes that were killed mid-upload.

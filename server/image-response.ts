@@ -100,21 +100,32 @@ export interface DeliveryCounters {
   metrics: Metrics;
 }
 
-/** Counts one answered delivery: the metric, the variant's last access, the space's usage (all in memory). */
-export function countDelivery(
+/** Answers of one delivery: how many, and the body bytes they sent (none for HEAD and 304). */
+export interface Answers {
+  count: number;
+  bytesSent: number;
+}
+
+/** One answer's body bytes: HEAD and 304 send none. */
+export function bodyBytesSent(method: string, notModified: boolean, variant: Pick<Delivery['variant'], 'body'>): number {
+  return method === 'HEAD' || notModified ? 0 : variant.body.length;
+}
+
+/** Counts answers of a delivery: the metric, the variant's accesses, the space's usage (all in memory). */
+export function countDeliveries(
   { usage, access, metrics }: DeliveryCounters,
   resolution: Resolution,
-  delivery: Pick<Delivery, 'variant' | 'layer' | 'variantKey' | 'transformMs'>,
-  method: string,
+  delivery: Pick<Delivery, 'layer' | 'variantKey' | 'transformMs'>,
+  { count, bytesSent }: Answers,
 ): void {
   const miss = delivery.layer === 'miss';
-  metrics.deliveries.inc({ cache: delivery.layer });
-  access.record(resolution.asset.assetId, delivery.variantKey);
+  metrics.deliveries.inc({ cache: delivery.layer }, count);
+  access.record(resolution.asset.assetId, delivery.variantKey, count);
   usage.record(resolution.space, {
-    request_count: 1,
-    bandwidth_bytes: method === 'HEAD' ? 0 : delivery.variant.body.length,
-    cache_hit_count: miss ? 0 : 1,
-    transform_count: miss ? 1 : 0,
+    request_count: count,
+    bandwidth_bytes: bytesSent,
+    cache_hit_count: miss ? 0 : count,
+    transform_count: miss ? count : 0,
     transform_cpu_ms: Math.round(delivery.transformMs),
   });
 }

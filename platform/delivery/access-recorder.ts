@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { BatchedCounters } from '../../core/batched-counters.ts';
+import type { PendingCounts } from '../../core/pending-counts.ts';
 
 interface VariantRef {
   assetId: string;
@@ -28,7 +29,7 @@ export const FLUSH_ACCESS = `
 export class VariantAccessRecorder {
   private readonly counters: BatchedCounters<VariantRef, { hits: number }>;
 
-  constructor(workerPool: pg.Pool, flushIntervalMs: number) {
+  constructor(workerPool: pg.Pool, flushIntervalMs: number, pending?: PendingCounts) {
     this.counters = new BatchedCounters(
       async (rows) => {
         // last_accessed_at is the flush time: a granularity of one flush interval is plenty for
@@ -44,11 +45,12 @@ export class VariantAccessRecorder {
       },
       () => ({ hits: 0 }),
       flushIntervalMs,
+      () => pending?.fold(),
     );
   }
 
-  record(assetId: string, variantKey: string): void {
-    this.counters.add(`${assetId}|${variantKey}`, { assetId, variantKey }, { hits: 1 });
+  record(assetId: string, variantKey: string, hits = 1): void {
+    this.counters.add(`${assetId}|${variantKey}`, { assetId, variantKey }, { hits });
   }
 
   flush(): Promise<void> {

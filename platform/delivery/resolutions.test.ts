@@ -28,7 +28,7 @@ function resolution(assetId: string, ops: string, accept?: string): Resolution {
   const asset = assetNamed(assetId);
   const plan = planVariant({ parsed: parseOps(ops), presets: {}, extension: 'jpg', accept, policy: DEFAULT_POLICY, source: asset });
   const path = { access: 'pub', org: 'org', tenant: 'web', space: 'media', assetId, version: 1, ops, extension: 'jpg' } as unknown as Resolution['path'];
-  return { path, space, asset, plan, variantKey: `${assetId}:${plan.ops.format}`, standIn: () => undefined, assetHeaders: {} };
+  return { path, space, asset, plan, variantKey: `${assetId}:${plan.ops.format}`, cacheKey: `o:${assetId}:${plan.ops.format}`, standIn: () => undefined, assetHeaders: {} };
 }
 
 const TENANT: Claims = { role: 'imgplane_tenant', organizationId: 'o', tenantId: 't', apiKeyId: null, scopes: [] };

@@ -23,6 +23,8 @@ export interface Resolution {
   plan: VariantPlan;
   /** The variant's key (variantKey of the plan's canonical string, content hash and format). */
   variantKey: string;
+  /** The variant's key in the caches, scoped to its organisation (cache-key.ts), built once. */
+  cacheKey: string;
   /** The plan in the next accepted format, for fmt_auto AVIFs answered later (computed on first use). */
   standIn: () => VariantPlan | undefined;
   /** Response headers that depend on the asset only (cache tags). */

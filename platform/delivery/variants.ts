@@ -121,9 +121,12 @@ export class VariantService {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  /** The memory-cache hit path: synchronous, so a hit costs no await at all. */
-  inMemory(asset: Pick<AssetVersion, 'organizationId'>, key: string): CachedVariant | undefined {
-    return this.deps.memory.get(organizationScoped(asset, key));
+  /**
+   * The memory-cache hit path: synchronous, so a hit costs no await at all. `cacheKey` is the
+   * organisation-scoped key (cache-key.ts) a resolution keeps, so a hit builds no key either.
+   */
+  inMemory(cacheKey: string): CachedVariant | undefined {
+    return this.deps.memory.get(cacheKey);
   }
 
   private fromMemory(key: string, cacheKey: string): Delivery | undefined {

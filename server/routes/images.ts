@@ -11,14 +11,16 @@ import { parseOps, planStandIn, planVariant, type ParsedOps, type VariantPlan } 
 import { ANONYMOUS, type Claims } from '../../platform/request-context.ts';
 import type { DeliveryCatalog } from '../../platform/delivery/catalog.ts';
 import type { Resolution } from '../../platform/delivery/resolutions.ts';
+import { variantCacheKey } from '../../platform/delivery/cache-key.ts';
 import type { VariantService } from '../../platform/delivery/variants.ts';
 import type { SignedUrlVerifier } from '../../platform/keys/signing-keys.ts';
 import { cacheTagHeaders, cacheTagsFor } from '../../platform/purge/cache-tags.ts';
 import type { Limits } from '../../platform/limits/limits.ts';
 import {
+  bodyBytesSent,
   bodyHeaders,
   cacheControlFor,
-  countDelivery,
+  countDeliveries,
   PUBLIC_IMAGE_ROUTE,
   requestDependent,
   standInCacheControl,
@@ -89,10 +91,10 @@ async function serveImage(deps: ImageRouteDeps, request: FastifyRequest, reply: 
   const receivedAt = performance.now() - reply.elapsedTime;
   const delivery = await deps.variants.deliverNegotiated(asset, plan, resolution.standIn, space.policy, receivedAt, gate, resolution.variantKey);
 
-  countDelivery(deps, resolution, delivery, request.method);
   const cacheControl = delivery.provisional ? standInCacheControl(space.policy, secondsLeft) : cacheControlFor(resolution.path, space.policy, secondsLeft);
   reply.headers(variantHeaders(resolution, delivery, cacheControl));
   const { notModified, allowOrigin } = requestDependent(resolution, delivery.variant, request.headers);
+  countDeliveries(deps, resolution, delivery, { count: 1, bytesSent: bodyBytesSent(request.method, notModified, delivery.variant) });
   if (allowOrigin) reply.header('access-control-allow-origin', allowOrigin);
   if (notModified) return reply.code(304).send();
   return reply.headers(bodyHeaders(delivery)).send(delivery.variant.body);
@@ -141,12 +143,14 @@ async function resolveImage(
   };
   const plan = planVariant(planInput);
   let standIn: { plan: VariantPlan | undefined } | undefined;
+  const variantKey = deps.variants.keyFor(asset, plan);
   const resolution: Resolution = {
     path,
     space,
     asset,
     plan,
-    variantKey: deps.variants.keyFor(asset, plan),
+    variantKey,
+    cacheKey: variantCacheKey(asset.organizationId, variantKey),
     standIn: () => (standIn ??= { plan: planStandIn(planInput, plan) }).plan,
     assetHeaders: cacheTagHeaders(cacheTagsFor({ organizationId: asset.organizationId, spaceId: asset.spaceId, assetId: asset.assetId })),
   };

@@ -48,7 +48,7 @@ describe('record_usage', () => {
 describe('UsageRecorder', () => {
   it('counts the records of one scope object on the day each was made, across midnight UTC', async () => {
     let now = new Date('2024-04-01T23:59:59.500Z');
-    const recorder = new UsageRecorder(db.pool, 3_600_000, () => now);
+    const recorder = new UsageRecorder(db.pool, 3_600_000, { now: () => now });
     const tenant = db.org.tenants[1];
     // One object for every record, as a memory hit passes its catalog space each time.
     const space = { organizationId: db.org.id, tenantId: tenant.id, spaceId: tenant.spaceId };

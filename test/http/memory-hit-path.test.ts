@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryHitPath } from '../../server/image-hits.ts';
 import { PUBLIC_IMAGE_ROUTE } from '../../server/image-response.ts';
+import { ANONYMOUS } from '../../platform/request-context.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { corpusFile, responseBytes } from '../support/http.ts';
 import { createOrganization, setPolicy, type TestOrganization } from '../support/tenancy.ts';
@@ -156,29 +157,50 @@ describe('the memory-hit path', () => {
     const path = imagePath(photo, 'w_68.jpg');
     await inMemory(path);
     const [hitsBefore, okBefore, headBefore] = [await hitCount(), await routeDurations('GET', '200'), await routeDurations('HEAD', '200')];
-    for (let i = 0; i < 3; i += 1) expect((await overHttp(path)).byHitPath).toBe(true);
+    const notModifiedBefore = await routeDurations('GET', '304');
+    const etag = (await overHttp(path)).headers.etag!;
+    for (let i = 0; i < 2; i += 1) expect((await overHttp(path)).byHitPath).toBe(true);
     expect((await overHttp(path, {}, 'HEAD')).byHitPath).toBe(true);
-    expect(await hitCount()).toBe(hitsBefore + 4);
+    expect(await overHttp(path, { 'if-none-match': etag })).toMatchObject({ status: 304, byHitPath: true });
+    expect(await hitCount()).toBe(hitsBefore + 5);
     expect(await routeDurations('GET', '200')).toBe(okBefore + 3);
     expect(await routeDurations('HEAD', '200')).toBe(headBefore + 1);
+    expect(await routeDurations('GET', '304')).toBe(notModifiedBefore + 1);
+    // Counted again only when answered again: a scrape hands pending counts over once.
+    expect(await hitCount()).toBe(hitsBefore + 5);
+    expect(await routeDurations('GET', '200')).toBe(okBefore + 3);
   });
 
-  it('counts the bandwidth of hit-path answers in the space usage', async () => {
+  it('counts hit-path answers in the space usage (bandwidth: bodies sent) and the variant accesses, as the route does', async () => {
     const path = imagePath(photo, 'w_69.jpg');
-    const { body } = await inMemory(path);
-    await server.platform.usage.flush();
-    const usage = () =>
-      server.db.query<{ requests: string; bytes: string }>(
-        'select sum(request_count) as requests, sum(bandwidth_bytes) as bytes from imgplane.usage_metrics where space_id = $1',
+    const { body, headers } = await inMemory(path);
+    await Promise.all([server.platform.usage.flush(), server.platform.access.flush()]);
+    const usage = async () => {
+      const { rows } = await server.db.query<{ requests: string; hits: string; bytes: string }>(
+        `select sum(request_count) as requests, sum(cache_hit_count) as hits, sum(bandwidth_bytes) as bytes
+           from imgplane.usage_metrics where space_id = $1`,
         [photo.tenant.spaceId],
       );
-    const before = (await usage()).rows[0]!;
+      const accesses = await server.db.query<{ count: string }>(
+        'select access_count as count from imgplane.derived_assets where asset_id = $1 and variant_key = $2',
+        [photo.asset.id, server.platform.catalog.resolutions.get(path, ANONYMOUS, {})!.variantKey],
+      );
+      return { requests: Number(rows[0]!.requests), hits: Number(rows[0]!.hits), bytes: Number(rows[0]!.bytes), accesses: Number(accesses.rows[0]!.count) };
+    };
+    const before = await usage();
+    const notModified = { 'if-none-match': headers.etag! };
     expect((await overHttp(path)).byHitPath).toBe(true);
     expect((await overHttp(path, {}, 'HEAD')).byHitPath).toBe(true);
-    await server.platform.usage.flush();
-    const after = (await usage()).rows[0]!;
-    expect(Number(after.requests) - Number(before.requests)).toBe(2);
-    expect(Number(after.bytes) - Number(before.bytes)).toBe(body.length);
+    expect(await overHttp(path, notModified)).toMatchObject({ status: 304, byHitPath: true });
+    // The route counts the same way: a body once, HEAD and 304 none.
+    expect((await throughFastify(path)).status).toBe(200);
+    expect((await throughFastify(path, notModified)).status).toBe(304);
+    await Promise.all([server.platform.usage.flush(), server.platform.access.flush()]);
+    const after = await usage();
+    expect(after.requests - before.requests).toBe(5);
+    expect(after.hits - before.hits).toBe(5);
+    expect(after.bytes - before.bytes).toBe(2 * body.length);
+    expect(after.accesses - before.accesses).toBe(5);
   });
 
   it('leaves to Fastify: a query string, a private URL, an unknown URL, a variant no longer in memory', async () => {

@@ -1,5 +1,5 @@
 import { Histogram, Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HistogramTally } from './histogram-tally.ts';
 
 const BOUNDS = [0.001, 0.01, 0.1, 1];
@@ -28,6 +28,20 @@ describe('HistogramTally', () => {
     expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
     for (const name of Object.keys(want)) expect(got[name], name).toBeCloseTo(want[name]!, 12);
     expect(got['h_count']).toBe(values.length);
+  });
+
+  it('folds in one step per bucket however many observations, into the series of its labels only', async () => {
+    const metric = histogram();
+    metric.observe({ route: '/other' }, 0.05);
+    const observe = vi.spyOn(metric, 'observe');
+    const tally = new HistogramTally(BOUNDS);
+    for (let i = 0; i < 100_000; i += 1) tally.observe(i % 2 === 0 ? 0.0005 : 0.5);
+    tally.foldInto(metric, { route: '/r' });
+    expect(observe).toHaveBeenCalledTimes(2);
+    const { values } = await metric.get();
+    const count = (route: string) => values.find((value) => value.metricName === 'h_count' && value.labels.route === route)?.value;
+    expect(count('/r')).toBe(100_000);
+    expect(count('/other')).toBe(1);
   });
 
   it('hands each observation over once', async () => {

@@ -227,3 +227,27 @@ describe('the memory-hit path', () => {
     expect((await overHttp(path)).byHitPath).toBe(true);
   });
 });
+
+describe('the memory-hit path at shutdown', () => {
+  it('hands the counts it still holds to the usage table when the server closes', async () => {
+    const own = await startTestApp();
+    const ownOrg = await createOrganization(own.platform, 'hitclose');
+    const tenant = ownOrg.tenants[0]!;
+    const address = { org: ownOrg, tenant, asset: await uploadAsset(own.baseUrl, tenant, await corpusFile('320x240.jpg')) };
+    const path = imagePath(address, 'w_50.jpg');
+    let bytes = 0;
+    for (let i = 0; i < 6; i += 1) {
+      serve.mockClear();
+      bytes += (await responseBytes(await fetch(`${own.baseUrl}${path}`))).length;
+    }
+    // The last answers came from the hit path, which counts them only in memory until a flush.
+    expect(serve.mock.results[0]?.value).toBe(true);
+    await own.close();
+    const { rows } = await server.db.query<{ requests: string; hits: string; bytes: string }>(
+      `select sum(request_count) as requests, sum(cache_hit_count) as hits, sum(bandwidth_bytes) as bytes
+         from imgplane.usage_metrics where space_id = $1`,
+      [tenant.spaceId],
+    );
+    expect(rows[0]).toEqual({ requests: '6', hits: '5', bytes: String(bytes) });
+  });
+});

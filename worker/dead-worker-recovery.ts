@@ -66,9 +66,12 @@ export async function startDeadWorkerRecovery(options: DeadWorkerRecoveryOptions
   }
 
   // Jobs are locked by the pool's id (0.18) or, without a pool, a worker's: hold a lock for each.
+  // A connection runs one query at a time (pg 9 refuses a second), so the locks queue up: a pool
+  // and its first worker are created in the same tick.
+  let locking = Promise.resolve();
   const own = (id: string) => {
     ours.add(id);
-    void holdLock(presence, id).catch(() => {}); // a lost connection re-locks on reconnect
+    locking = locking.then(() => holdLock(presence, id)).catch(() => {}); // a lost connection re-locks on reconnect
   };
   const onPool = ({ workerPool }: { workerPool: { id: string } }) => own(workerPool.id);
   const onWorker = ({ worker }: { worker: { workerId: string } }) => own(worker.workerId);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VariantAccessRecorder } from '../../platform/delivery/access-recorder.ts';
-import { createPool } from './database.ts';
+import { createPool, databaseUrl } from './database.ts';
 import { randomHash, useSeededDatabase } from './seed.ts';
 
 const db = useSeededDatabase();
@@ -79,8 +79,10 @@ describe('the variant access flush with concurrent writers', () => {
   afterAll(() => db.pool.query('delete from imgplane.derived_assets where variant_key = any ($1::char(64)[])', [variants.map((v) => v.variantKey)]));
 
   it(`counts every hit of ${WRITERS} recorders flushing overlapping batches, with no deadlock`, async () => {
-    const pools = Array.from({ length: WRITERS }, () => createPool(1));
-    for (const pool of pools) pool.on('connect', (client) => void client.query('set role imgplane_worker'));
+    // The worker role as a startup parameter, as the platform's worker pool takes it.
+    const asWorker = new URL(databaseUrl());
+    asWorker.searchParams.set('options', '-c role=imgplane_worker');
+    const pools = Array.from({ length: WRITERS }, () => createPool(1, asWorker.href));
     const recorders = pools.map((pool) => new VariantAccessRecorder(pool, 3_600_000));
     try {
       const results = await Promise.allSettled(

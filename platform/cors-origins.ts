@@ -11,6 +11,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
+import { ONE_LOAD_PER_KEY } from '../core/cache/one-load-per-key.ts';
 import { resolvePolicy } from '../core/policy.ts';
 import { isUuid } from '../core/uuid.ts';
 import { withClaims, type Claims } from './request-context.ts';
@@ -22,32 +23,30 @@ const SPACE_ROUTE = /^\/v1\/spaces\/([^/?]+)\//;
 const ANYWHERE = '*';
 
 export class CorsOrigins {
+  /** By space id, and `*` for the API routes that name no space; one load per key at a time. */
   private readonly lists: LRUCache<string, readonly string[]>;
 
   constructor(
     private readonly pool: pg.Pool,
     ttlMs: number,
   ) {
-    this.lists = new LRUCache({ max: 10_000, ttl: Math.max(ttlMs, 1) });
+    this.lists = new LRUCache({
+      max: 10_000,
+      ttl: Math.max(ttlMs, 1),
+      ...ONE_LOAD_PER_KEY,
+      fetchMethod: (key) => (key === ANYWHERE ? this.anywhere() : this.ofSpace(key)),
+    });
   }
 
   /** The origins allowed to call `url` (a request path, query allowed). */
   async forApiPath(url: string): Promise<readonly string[]> {
     const spaceId = SPACE_ROUTE.exec(url)?.[1];
-    if (spaceId !== undefined && isUuid(spaceId)) return this.cached(spaceId.toLowerCase(), () => this.ofSpace(spaceId));
-    return this.cached(ANYWHERE, () => this.anywhere());
+    const key = spaceId !== undefined && isUuid(spaceId) ? spaceId.toLowerCase() : ANYWHERE;
+    return (await this.lists.fetch(key))!;
   }
 
   forget(): void {
     this.lists.clear();
-  }
-
-  private async cached(key: string, load: () => Promise<readonly string[]>): Promise<readonly string[]> {
-    const hit = this.lists.get(key);
-    if (hit) return hit;
-    const list = await load();
-    this.lists.set(key, list);
-    return list;
   }
 
   private async ofSpace(spaceId: string): Promise<readonly string[]> {

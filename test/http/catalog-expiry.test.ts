@@ -3,7 +3,7 @@
  * for it share one load of the space and one of the asset version: before, each request ran its
  * own pair of queries and the pool opened a connection for most of them, every TTL, for every hot
  * URL (seen as periodic p99 spikes under load). The same holds for the signing key of a busy
- * private URL and for a busy API key (AUTH_CACHE_TTL_MS).
+ * private URL, for a busy API key (AUTH_CACHE_TTL_MS) and for the API's CORS origin lists.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -106,6 +106,37 @@ describe('a busy API key, once its cached check expired', () => {
       expect(perRefusal).toBeGreaterThan(0);
       expect(await get(wrong)).toBe(401);
       expect(checks()).toBe(1 + 2 * perRefusal);
+    } finally {
+      queries.mockRestore();
+    }
+  });
+});
+
+describe("the API's CORS origin lists, once expired", () => {
+  it('are loaded once for all the browser requests in flight, per space and for the routes naming none', async () => {
+    const origin = 'https://shop.example';
+    const answered = (response: Response) => response.arrayBuffer().then(() => response.status);
+    // A read of an asset (a route naming no space), and the preflight of an upload to a space.
+    const read = () => fetch(`${server.baseUrl}/v1/assets/${photo.asset.id}`, { headers: { 'x-api-key': photo.tenant.key, origin } }).then(answered);
+    const preflight = () =>
+      fetch(`${server.baseUrl}/v1/spaces/${photo.tenant.spaceId}/assets`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key' },
+      }).then(answered);
+    const asked = (i: number) => (i % 2 === 0 ? read() : preflight());
+    // (This origin is on no list: the read answers without Allow-Origin, the preflight is not one.)
+    const warm = [await asked(0), await asked(1)];
+    expect(warm[0]).toBe(200);
+    const expected = (i: number) => warm[i % 2];
+    await expired();
+    const queries = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      const statuses = await Promise.all(Array.from({ length: CONCURRENT }, (_, i) => asked(i)));
+      expect(statuses).toEqual(Array.from({ length: CONCURRENT }, (_, i) => expected(i)));
+      const texts = queries.mock.calls.map(([text]) => String(text));
+      // The routes naming no space read every policy's list; a space's route its effective policy.
+      expect(texts.filter((text) => text.includes("p.key = 'cors_allowed_origins'"))).toHaveLength(1);
+      expect(texts.filter((text) => text.includes('select imgplane.effective_policy($1) as policy'))).toHaveLength(1);
     } finally {
       queries.mockRestore();
     }

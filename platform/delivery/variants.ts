@@ -113,6 +113,14 @@ export interface DeliveryGate {
 export class VariantService {
   /** Stores still running after their response went out; `settled()` waits for them. */
   private readonly pending = new Set<Promise<void>>();
+  /**
+   * Variants rendered here whose store and registration are still running (write-behind), by
+   * cache key. The variant's lock is held until they finish, so a request for it normally finds
+   * it registered; but with Redis down the lock holds nobody back, and nothing else has it yet
+   * (the memory cache admits from the second request, the registry has no row): such a request
+   * rendered it again.
+   */
+  private readonly unstored = new Map<string, CachedVariant>();
 
   constructor(private readonly deps: VariantServiceDeps) {}
 
@@ -132,6 +140,14 @@ export class VariantService {
   private fromMemory(key: string, cacheKey: string): Delivery | undefined {
     const variant = this.deps.memory.get(cacheKey);
     return variant && { variantKey: key, variant, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
+  }
+
+  /** A variant rendered here and still being stored; asked for again, the memory cache admits it. */
+  private fromUnstored(key: string, cacheKey: string): Delivery | undefined {
+    const variant = this.unstored.get(cacheKey);
+    if (!variant) return undefined;
+    this.deps.memory.set(cacheKey, variant);
+    return { variantKey: key, variant, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
   }
 
   keyFor(asset: AssetVersion, plan: VariantPlan): string {
@@ -253,6 +269,9 @@ export class VariantService {
     const answered = Promise.withResolvers<Delivery>();
     this.deps.lock
       .withLock(cacheKey, async () => {
+        // The lock is held until the store is done; without Redis it holds nobody back.
+        const unstored = this.fromUnstored(key, cacheKey);
+        if (unstored) return answered.resolve(unstored);
         const stored = await timed('registry', () => this.fromRegistry(asset, key));
         if (stored) {
           this.remember(cacheKey, stored, true);
@@ -265,7 +284,9 @@ export class VariantService {
         const contentHash = sha256Hex(rendered.data);
         const variant = { body: rendered.data, contentType: rendered.contentType, etag: strongEtag(contentHash) };
         this.remember(cacheKey, variant, true);
+        this.unstored.set(cacheKey, variant);
         const persisted = this.track(this.persist(key, asset, plan, rendered, contentHash));
+        void persisted.finally(() => this.unstored.delete(cacheKey));
         answered.resolve({ variantKey: key, variant, layer: 'miss', timings, transformMs: rendered.transformMs, persisted });
         await persisted;
       })

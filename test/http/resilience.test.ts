@@ -4,7 +4,7 @@
  * transform queue sheds load with 503 + Retry-After instead of queueing forever.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import type { AssetView } from '../../platform/assets/asset-service.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -97,6 +97,36 @@ describe('Redis stopped mid-test', () => {
       width += 1;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+  });
+
+  it.skipIf(!redisUrl)('renders a variant once when it is asked for again while it is being stored, Redis down', async () => {
+    const { platform } = scenario.server;
+    const url = imageUrl(scenario.picture, 'w_151.webp');
+    const transforms = async () => (await platform.metrics.transforms.get()).values.reduce((sum, value) => sum + value.value, 0);
+    // The store of the rendered variant (write-behind) is held until the second request is answered.
+    const release = Promise.withResolvers<void>();
+    const put = platform.storage.put.bind(platform.storage);
+    const held = vi.spyOn(platform.storage, 'put').mockImplementation(async (...args) => {
+      await release.promise;
+      return put(...args);
+    });
+    proxy.cut();
+    try {
+      const before = await transforms();
+      expect((await timedOk(url)).layer).toBe('miss');
+      // Not in the memory cache yet (it admits from the second request), not in Redis, not
+      // registered, and no lock to wait on: found among this process's variants still being stored.
+      expect((await timedOk(url)).layer).toBe('hit-memory');
+      expect(await transforms()).toBe(before + 1);
+    } finally {
+      release.resolve();
+      held.mockRestore();
+      await platform.variants.settled();
+      proxy.restore();
+      await waitFor(() => platform.redis?.status === 'ready', 10_000);
+    }
+    // Admitted by that second request: the memory cache has it now.
+    expect((await timedOk(url)).layer).toBe('hit-memory');
   });
 });
 

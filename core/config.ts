@@ -9,6 +9,10 @@ import { storageConfigFromEnv, type StorageConfig } from './storage/config.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The response headers that carry cache tags, each read by one CDN (platform/purge/cache-tags.ts). */
+export const CACHE_TAG_HEADERS = ['cache-tag', 'surrogate-key', 'edge-cache-tag'] as const;
+export type CacheTagHeader = (typeof CACHE_TAG_HEADERS)[number];
+
 export interface AppConfig {
   production: boolean;
   host: string;
@@ -52,6 +56,12 @@ export interface AppConfig {
   memoryCacheBytes: number;
   /** When a variant enters the memory cache (MEMORY_CACHE_ADMISSION; core/cache/memory.ts). */
   memoryCacheAdmission: MemoryCacheAdmission;
+  /**
+   * The cache-tag headers image answers carry (CACHE_TAG_HEADERS, default all three): each is read
+   * by one CDN (Cloudflare, Fastly, Akamai), which strips it; a deployment behind one of them, or
+   * behind none, need not send the others (~150 bytes each) with every image.
+   */
+  cacheTagHeaders: readonly CacheTagHeader[];
   /** In-process budget for recently used originals (new variants of them skip storage). */
   originalsCacheBytes: number;
   redisCacheTtlSeconds: number;
@@ -133,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookAllowPrivateNetworks: flag(env, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
     memoryCacheBytes: integer(env, 'MEMORY_CACHE_MB', 256, 0, 65_536) * 1024 * 1024,
     memoryCacheAdmission: oneOf(env, 'MEMORY_CACHE_ADMISSION', MEMORY_CACHE_ADMISSIONS, 'second-request'),
+    cacheTagHeaders: someOf(env, 'CACHE_TAG_HEADERS', CACHE_TAG_HEADERS),
     originalsCacheBytes: integer(env, 'ORIGINALS_CACHE_MB', 128, 0, 65_536) * 1024 * 1024,
     redisCacheTtlSeconds: integer(env, 'REDIS_CACHE_TTL_SECONDS', 3600, 1, 31_536_000),
     maxConcurrentTransforms: integer(env, 'MAX_CONCURRENT_TRANSFORMS', 2, 1, 256),
@@ -195,6 +206,17 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: r
   if (raw === undefined || raw === '') return fallback;
   if ((values as readonly string[]).includes(raw)) return raw as T;
   throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+}
+
+/** A comma-separated list of `values` (all of them when unset, none for `none`). */
+function someOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[]): readonly T[] {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return values;
+  if (raw === 'none') return [];
+  const listed = raw.split(',').map((item) => item.trim().toLowerCase());
+  const unknown = listed.filter((item) => !(values as readonly string[]).includes(item));
+  if (unknown.length > 0) throw new ConfigError(`${name} must list some of ${values.join(', ')}, or be none; got "${unknown.join(', ')}"`);
+  return values.filter((value) => listed.includes(value));
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

@@ -68,7 +68,7 @@ export async function buildApp(platform: Platform, extensions: readonly AppExten
 
   installApiRateLimits(app, platform);
   registerHealthRoutes(app, platform);
-  registerImageRoutes(app, { ...platform, signatures: platform.signing });
+  registerImageRoutes(app, { ...platform, signatures: platform.signing, cacheTagHeaders: platform.config.cacheTagHeaders });
   registerAssetRoutes(app, { ...platform, publicBaseUrl: platform.config.publicBaseUrl });
   registerSigningRoutes(app, { ...platform, publicBaseUrl: platform.config.publicBaseUrl });
   registerPurgeRoutes(app, platform);

@@ -3,8 +3,10 @@
  * space, or an organisation) at once. One tag vocabulary in the three headers CDNs read:
  * Cloudflare `Cache-Tag` (comma-separated), Fastly `Surrogate-Key` (space-separated), Akamai
  * `Edge-Cache-Tag` (comma-separated). Tags use only letters, digits and dashes, which every one
- * of them accepts (Akamai refuses colons).
+ * of them accepts (Akamai refuses colons). A deployment sends the headers of its CDN only with
+ * CACHE_TAG_HEADERS (core/config.ts).
  */
+import { CACHE_TAG_HEADERS, type CacheTagHeader } from '../../core/config.ts';
 export interface TaggedResource {
   organizationId: string;
   spaceId: string;
@@ -21,10 +23,12 @@ export function cacheTagsFor(resource: TaggedResource): string[] {
   return tags;
 }
 
-export function cacheTagHeaders(tags: readonly string[]): Record<string, string> {
-  return {
+/** The tags in each of `headers` (CACHE_TAG_HEADERS: by default all three). */
+export function cacheTagHeaders(tags: readonly string[], headers: readonly CacheTagHeader[] = CACHE_TAG_HEADERS): Record<string, string> {
+  const values: Record<CacheTagHeader, string> = {
     'cache-tag': tags.join(','),
     'surrogate-key': tags.join(' '),
     'edge-cache-tag': tags.join(','),
   };
+  return Object.fromEntries(headers.map((name) => [name, values[name]]));
 }

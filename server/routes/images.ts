@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponses } from '../response-schemas.ts';
+import type { CacheTagHeader } from '../../core/config.ts';
 import { parseDeliveryPath, PUBLIC_PREFIX, type DeliveryPath } from '../../core/delivery-path.ts';
 import { isImgplaneError, notFound } from '../../core/errors.ts';
 import { parseOps, planStandIn, planVariant, type ParsedOps, type VariantPlan } from '../../core/ops/index.ts';
@@ -33,6 +34,8 @@ export interface ImageRouteDeps extends DeliveryCounters {
   variants: VariantService;
   signatures: SignedUrlVerifier;
   limits: Limits;
+  /** Which cache-tag headers answers carry (CACHE_TAG_HEADERS). */
+  cacheTagHeaders: readonly CacheTagHeader[];
 }
 
 export function registerImageRoutes(app: FastifyInstance, deps: ImageRouteDeps): void {
@@ -152,7 +155,7 @@ async function resolveImage(
     variantKey,
     cacheKey: variantCacheKey(asset.organizationId, variantKey),
     standIn: () => (standIn ??= { plan: planStandIn(planInput, plan) }).plan,
-    assetHeaders: cacheTagHeaders(cacheTagsFor({ organizationId: asset.organizationId, spaceId: asset.spaceId, assetId: asset.assetId })),
+    assetHeaders: cacheTagHeaders(cacheTagsFor({ organizationId: asset.organizationId, spaceId: asset.spaceId, assetId: asset.assetId }), deps.cacheTagHeaders),
   };
   deps.catalog.resolutions.set(pathname, claims, request.headers, resolution, deps.catalog.lifetimeLeftMs(path, claims));
   return resolution;

@@ -251,3 +251,27 @@ describe('the memory-hit path at shutdown', () => {
     expect(rows[0]).toEqual({ requests: '6', hits: '5', bytes: String(bytes) });
   });
 });
+
+describe('CACHE_TAG_HEADERS', () => {
+  it('sends only the configured cache-tag header, from the route and from the hit path', async () => {
+    const own = await startTestApp({ config: { cacheTagHeaders: ['surrogate-key'] } });
+    try {
+      const ownOrg = await createOrganization(own.platform, 'tagheaders');
+      const tenant = ownOrg.tenants[0]!;
+      const asset = await uploadAsset(own.baseUrl, tenant, await corpusFile('320x240.jpg'));
+      const path = imagePath({ org: ownOrg, tenant, asset }, 'w_52.jpg');
+      const tags = [`imgp-org-${ownOrg.id}`, `imgp-space-${tenant.spaceId}`, `imgp-asset-${asset.id}`];
+      for (const byHitPath of [false, false, true]) {
+        serve.mockClear();
+        const response = await fetch(`${own.baseUrl}${path}`);
+        await response.arrayBuffer();
+        expect(serve.mock.results[0]?.value).toBe(byHitPath);
+        expect(response.headers.get('surrogate-key')).toBe(tags.join(' '));
+        expect(response.headers.get('cache-tag')).toBeNull();
+        expect(response.headers.get('edge-cache-tag')).toBeNull();
+      }
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
   };
   const startedAt = new Date();
   const loadAtStart = loadavg();
+  const busyAtStart = await busyShare(1_000);
   const database = await acquireTestDatabase();
   const workDir = await mkdtemp(path.join(tmpdir(), 'imgplane-bench-run-'));
   const redisUrl = await redisUrlIfAvailable();
@@ -84,6 +85,12 @@ async function main(): Promise<void> {
         `${wrk}, ${settings.threads} thread(s); ${cpus().length} cores, load average ${loadAtStart[0]!.toFixed(2)}; ` +
         `Redis ${redisUrl ? 'present' : 'absent'}; image ${path.basename(IMAGE)}`,
     );
+    if (busyAtStart > BUSY_AT_START) {
+      console.log(
+        `WARNING: the CPUs were ${(busyAtStart * 100).toFixed(0)} % busy in the second before the run: something else is running, ` +
+          'and the figures will be low and noisy (the load average decays over minutes; this is the last second)',
+      );
+    }
     const ran: string[] = [];
     for (const scenario of scenarios) {
       const ctx: BenchContext = {
@@ -122,7 +129,7 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       git: { commit: git(['rev-parse', 'HEAD']), dirty: git(['status', '--porcelain']).length > 0 },
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model, loadAverageAtStart: loadAtStart, node: process.version, wrk, sharp: sharp.versions },
+      machine: { cores: cpus().length, cpu: cpus()[0]?.model, loadAverageAtStart: loadAtStart, busyAtStart, node: process.version, wrk, sharp: sharp.versions },
       settings,
       image: path.basename(IMAGE),
       redis: redisUrl !== undefined,
@@ -134,6 +141,25 @@ async function main(): Promise<void> {
     await rm(workDir, { recursive: true, force: true });
     await database.release();
   }
+}
+
+/** Above this share of busy CPU before the run, the machine is not idle enough to measure on. */
+const BUSY_AT_START = 0.25;
+
+/** The share of CPU time all cores spent busy over the next `ms` milliseconds. */
+async function busyShare(ms: number): Promise<number> {
+  const total = () =>
+    cpus().reduce(
+      (sum, { times }) => {
+        const busy = times.user + times.nice + times.sys + times.irq;
+        return { busy: sum.busy + busy, all: sum.all + busy + times.idle };
+      },
+      { busy: 0, all: 0 },
+    );
+  const before = total();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = total();
+  return after.all > before.all ? (after.busy - before.busy) / (after.all - before.all) : 0;
 }
 
 main().then(

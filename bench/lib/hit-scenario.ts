@@ -4,7 +4,7 @@
  * imgplane configuration, with the reference still measured to show wrk was not the limit).
  */
 import { expectLayer } from './expect-layer.ts';
-import { alternate, errorsCheck, p99, ratioCheck, referenceHeadroomNote, type Check, type Scenario } from './scenario.ts';
+import { alternate, errorsCheck, p99, ratioCheck, referenceHeadroomNote, referenceNotes, type Check, type Scenario } from './scenario.ts';
 import { hitPath, type ServerKind } from './servers.ts';
 
 export const HIT_CONNECTIONS = 32;
@@ -61,12 +61,11 @@ export function hitScenario(spec: HitScenarioSpec): Scenario {
         });
       }
       checks.push(errorsCheck(spec.title, ours));
-      const headroom = referenceHeadroomNote(ours, bare);
       return {
         setup: `${HIT_CONNECTIONS} connections, ${hitPath(imgplane).split('/').pop()} (answered from ${spec.layer}), ${ctx.settings.rounds} × ${ctx.settings.seconds} s per server`,
         measurements: servers.map((server) => ({ server: server.label, runs: runs[server.label] })),
         checks,
-        notes: headroom ? [headroom] : [],
+        notes: referenceNotes(bare, referenceHeadroomNote(ours, bare)),
       };
     },
   };

@@ -124,6 +124,31 @@ export function referenceHeadroomNote(ours: readonly LoadResult[], reference: re
   return `WARNING: the reference is only ${headroom.toFixed(2)}× imgplane's figure (wrk peaked at ${(cpu * 100).toFixed(0)}% CPU): check that the load generator is not the limit (more BENCH_WRK_THREADS, or wrk on another machine)`;
 }
 
+/** How far apart (relative to the fastest) the rounds of a server doing the same work may be. */
+const STEADY_SPREAD = 0.2;
+
+/**
+ * The reference does the same work every round: when its rounds differ by more than 20 %, the
+ * machine itself changed during the scenario (another job, throttling). Rounds alternate servers,
+ * so drift falls on all of them alike, but the ratio carries that noise: a warning to rerun.
+ */
+export function steadinessNote(label: string, runs: readonly LoadResult[]): string | undefined {
+  const rates = runs.map((run) => run.requestsPerSecond);
+  if (rates.length < 2) return undefined;
+  const [slowest, fastest] = [Math.min(...rates), Math.max(...rates)];
+  const spread = fastest > 0 ? (fastest - slowest) / fastest : 0;
+  if (spread <= STEADY_SPREAD) return undefined;
+  return (
+    `WARNING: the ${label}'s rounds ranged ${slowest.toFixed(1)}–${fastest.toFixed(1)} req/s (${(spread * 100).toFixed(0)} % apart) ` +
+    'doing the same work: the machine was not steady during this scenario; rerun on an idle machine'
+  );
+}
+
+/** The notes every scenario with a reference prints: its steadiness, then any of its own. */
+export function referenceNotes(reference: readonly LoadResult[], ...own: (string | undefined)[]): string[] {
+  return [steadinessNote('reference', reference), ...own].filter((note): note is string => note !== undefined);
+}
+
 export function errorsCheck(label: string, runs: readonly LoadResult[]): Check {
   const errors = runs.reduce((sum, run) => sum + run.errors, 0);
   return { target: `${label}: no errors`, measured: String(errors), verdict: errors === 0 ? 'PASS' : 'FALL SHORT' };

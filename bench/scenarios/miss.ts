@@ -3,7 +3,7 @@
  * against the bare server resizing the same original held in memory with the same encoder
  * options, and ipx. imgplane's transform count proves every one of its requests was a miss.
  */
-import { alternate, errorsCheck, ratioCheck, type Scenario } from '../lib/scenario.ts';
+import { alternate, errorsCheck, ratioCheck, referenceNotes, type Scenario } from '../lib/scenario.ts';
 import { missTemplate, transformsRun } from '../lib/servers.ts';
 
 const CONNECTIONS = 4;
@@ -47,7 +47,7 @@ const miss: Scenario = {
         },
         errorsCheck('miss', ours),
       ],
-      notes: [],
+      notes: referenceNotes(runs[reference.label]!),
     };
   },
 };

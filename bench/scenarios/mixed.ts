@@ -3,7 +3,7 @@
  * behind a CDN. The reference serves the same mix (fixed bytes, and sharp on the original).
  */
 import { expectLayer } from '../lib/expect-layer.ts';
-import { alternate, errorsCheck, ratioCheck, type Scenario } from '../lib/scenario.ts';
+import { alternate, errorsCheck, ratioCheck, referenceNotes, type Scenario } from '../lib/scenario.ts';
 import { hitPath, missTemplate } from '../lib/servers.ts';
 
 const CONNECTIONS = 32;
@@ -42,7 +42,7 @@ const mixed: Scenario = {
       setup: `${CONNECTIONS} connections, 1 request in ${MISS_EVERY} a new width, the others ${hitPath(imgplane).split('/').pop()}, ${ctx.settings.rounds} × ${ctx.settings.seconds} s per server`,
       measurements: servers.map((server) => ({ server: server.label, runs: runs[server.label] })),
       checks: [ratioCheck(`mixed 95/5 ≥ ${MINIMUM.toFixed(2)}× reference`, MINIMUM, ours, runs[reference.label]!), errorsCheck('mixed', ours)],
-      notes: [],
+      notes: referenceNotes(runs[reference.label]!),
     };
   },
 };

@@ -4,6 +4,7 @@
  * the one place that turns claims into those settings (PostGraphile uses `pgSettingsFor` too).
  */
 import type pg from 'pg';
+import { inTransaction } from '../core/pg-transaction.ts';
 
 export type DatabaseRole = 'imgplane_admin' | 'imgplane_tenant' | 'imgplane_worker' | 'imgplane_analyst' | 'imgplane_anonymous';
 
@@ -50,21 +51,17 @@ const APPLY_SETTINGS = `select set_config('role', $1, true), set_config('imgplan
 export async function withClaims<T>(pool: pg.Pool, claims: Claims, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('begin');
-    const settings = pgSettingsFor(claims);
-    await client.query(APPLY_SETTINGS, [
-      settings.role,
-      settings['imgplane.org_id'],
-      settings['imgplane.tenant_id'],
-      settings['imgplane.api_key_id'],
-      settings['imgplane.scopes'],
-    ]);
-    const result = await work(client);
-    await client.query('commit');
-    return result;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
+    return await inTransaction(client, async () => {
+      const settings = pgSettingsFor(claims);
+      await client.query(APPLY_SETTINGS, [
+        settings.role,
+        settings['imgplane.org_id'],
+        settings['imgplane.tenant_id'],
+        settings['imgplane.api_key_id'],
+        settings['imgplane.scopes'],
+      ]);
+      return work(client);
+    });
   } finally {
     client.release();
   }

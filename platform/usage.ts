@@ -60,24 +60,13 @@ export class UsageRecorder {
     );
   }
 
-  /** The UTC day of the last record and when it ends: formatting a date on every hit costs. */
+  /** The UTC day of the last record and when it ends: formatting a date on every record costs. */
   private day = { name: '', startsAt: 0, endsAt: 0 };
-
-  /**
-   * The row of a scope object for the current day. A memory hit's scope is its space from the
-   * catalog, the same object request after request: its row id is not rebuilt (and rehashed) per hit.
-   */
-  private readonly rows = new WeakMap<UsageScope, { id: string; key: UsageKey }>();
 
   record(scope: UsageScope, counts: Partial<UsageCounts>): void {
     const day = this.dayOf(this.now().getTime());
-    let row = this.rows.get(scope);
-    if (row?.key.day !== day) {
-      const key = { day, organizationId: scope.organizationId, tenantId: scope.tenantId, spaceId: scope.spaceId };
-      row = { id: `${day}|${scope.organizationId}|${scope.tenantId}|${scope.spaceId}`, key };
-      this.rows.set(scope, row);
-    }
-    this.counters.add(row.id, row.key, counts);
+    const key = { day, organizationId: scope.organizationId, tenantId: scope.tenantId, spaceId: scope.spaceId };
+    this.counters.add(`${day}|${scope.organizationId}|${scope.tenantId}|${scope.spaceId}`, key, counts);
   }
 
   private dayOf(ms: number): string {

@@ -50,6 +50,11 @@ export interface Delivery {
 
 const SETTLED: Promise<void> = Promise.resolve();
 
+/** A variant found in a cache or storage rather than rendered: nothing of it is left to store. */
+function found(variantKey: string, variant: CachedVariant, layer: Exclude<CacheLayer, 'miss'>, timings: Record<string, number> = {}): Delivery {
+  return { variantKey, variant, layer, timings, transformMs: 0, persisted: SETTLED };
+}
+
 export interface VariantPlan {
   ops: TransformOps;
   canonical: string;
@@ -139,7 +144,7 @@ export class VariantService {
 
   private fromMemory(key: string, cacheKey: string): Delivery | undefined {
     const variant = this.deps.memory.get(cacheKey);
-    return variant && { variantKey: key, variant, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
+    return variant && found(key, variant, 'hit-memory');
   }
 
   /** A variant rendered here and still being stored; asked for again, the memory cache admits it. */
@@ -147,7 +152,7 @@ export class VariantService {
     const variant = this.unstored.get(cacheKey);
     if (!variant) return undefined;
     this.deps.memory.set(cacheKey, variant);
-    return { variantKey: key, variant, layer: 'hit-memory', timings: {}, transformMs: 0, persisted: SETTLED };
+    return found(key, variant, 'hit-memory');
   }
 
   keyFor(asset: AssetVersion, plan: VariantPlan): string {
@@ -250,7 +255,7 @@ export class VariantService {
       const body = await timed('storage', () => this.deps.storage.getBuffer(asset.storageKey));
       const variant = { body, contentType: CONTENT_TYPES[plan.ops.format], etag: strongEtag(asset.contentHash) };
       this.remember(cacheKey, variant, false);
-      return { variantKey: key, variant, layer: 'hit-storage', timings, transformMs: 0, persisted: SETTLED };
+      return found(key, variant, 'hit-storage', timings);
     }
 
     // Refused in microseconds from the stored sizes, before any lock, queue or pixel.
@@ -259,7 +264,7 @@ export class VariantService {
     const shared = this.deps.shared && (await timed('redis', () => this.deps.shared!.get(cacheKey)));
     if (shared) {
       this.deps.memory.set(cacheKey, shared);
-      return { variantKey: key, variant: shared, layer: 'hit-redis', timings, transformMs: 0, persisted: SETTLED };
+      return found(key, shared, 'hit-redis', timings);
     }
 
     // The registry is read under the lock: uncontended it costs nothing, and when another process
@@ -275,7 +280,7 @@ export class VariantService {
         const stored = await timed('registry', () => this.fromRegistry(asset, key));
         if (stored) {
           this.remember(cacheKey, stored, true);
-          answered.resolve({ variantKey: key, variant: stored, layer: 'hit-storage', timings, transformMs: 0, persisted: SETTLED });
+          answered.resolve(found(key, stored, 'hit-storage', timings));
           return;
         }
         await gate?.beforeRender();
@@ -305,13 +310,13 @@ export class VariantService {
     timings.redis = performance.now() - started;
     if (shared) {
       this.deps.memory.set(cacheKey, shared);
-      return { variantKey: key, variant: shared, layer: 'hit-redis', timings, transformMs: 0, persisted: SETTLED };
+      return found(key, shared, 'hit-redis', timings);
     }
     const stored = await this.fromRegistry(asset, key);
     timings.registry = performance.now() - started - timings.redis;
     if (!stored) return undefined;
     this.remember(cacheKey, stored, true);
-    return { variantKey: key, variant: stored, layer: 'hit-storage', timings, transformMs: 0, persisted: SETTLED };
+    return found(key, stored, 'hit-storage', timings);
   }
 
   /** Renders (or, on another instance's heels, finds) the variant with no client waiting for it. */

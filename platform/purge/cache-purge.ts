@@ -9,6 +9,7 @@ import type pg from 'pg';
 import type { MemoryVariantCache } from '../../core/cache/memory.ts';
 import type { SharedVariantCache } from '../../core/cache/types.ts';
 import { notFound } from '../../core/errors.ts';
+import { inTransaction } from '../../core/pg-transaction.ts';
 import type { ObjectStore } from '../../core/storage/types.ts';
 import { variantCacheKey } from '../delivery/cache-key.ts';
 import { INVALIDATION_CHANNEL } from '../invalidation.ts';
@@ -99,15 +100,12 @@ export class CachePurge {
     if (keys.length === 0) return;
     const client = await this.deps.pool.connect();
     try {
-      await client.query('begin');
-      for (let index = 0; index < keys.length; index += KEYS_PER_NOTIFY) {
-        const message = JSON.stringify({ kind: 'variants', keys: keys.slice(index, index + KEYS_PER_NOTIFY) });
-        await client.query('select pg_notify($1, $2)', [INVALIDATION_CHANNEL, message]);
-      }
-      await client.query('commit');
-    } catch (error) {
-      await client.query('rollback').catch(() => {});
-      throw error;
+      await inTransaction(client, async () => {
+        for (let index = 0; index < keys.length; index += KEYS_PER_NOTIFY) {
+          const message = JSON.stringify({ kind: 'variants', keys: keys.slice(index, index + KEYS_PER_NOTIFY) });
+          await client.query('select pg_notify($1, $2)', [INVALIDATION_CHANNEL, message]);
+        }
+      });
     } finally {
       client.release();
     }

@@ -6,7 +6,8 @@
  * of them accepts (Akamai refuses colons). A deployment sends the headers of its CDN only with
  * CACHE_TAG_HEADERS (core/config.ts).
  */
-import { CACHE_TAG_HEADERS, type CacheTagHeader } from '../../core/config.ts';
+import type { CacheTagHeader } from '../../core/config.ts';
+
 export interface TaggedResource {
   organizationId: string;
   spaceId: string;
@@ -23,8 +24,8 @@ export function cacheTagsFor(resource: TaggedResource): string[] {
   return tags;
 }
 
-/** The tags in each of `headers` (CACHE_TAG_HEADERS: by default all three). */
-export function cacheTagHeaders(tags: readonly string[], headers: readonly CacheTagHeader[] = CACHE_TAG_HEADERS): Record<string, string> {
+/** The tags in each of `headers`, the ones CACHE_TAG_HEADERS names. */
+export function cacheTagHeaders(tags: readonly string[], headers: readonly CacheTagHeader[]): Record<string, string> {
   const values: Record<CacheTagHeader, string> = {
     'cache-tag': tags.join(','),
     'surrogate-key': tags.join(' '),

@@ -15,6 +15,7 @@
  */
 import type { Task } from 'graphile-worker';
 import type pg from 'pg';
+import { inTransaction } from '../../core/pg-transaction.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { WORKER, withClaims } from '../../platform/request-context.ts';
 import type { EventConsumer, OutboxEvent } from '../consumers/types.ts';
@@ -182,8 +183,7 @@ const SCHEDULE_LOCK = 0x6f757462; // "outb"
  * The minute sweep itself (a cron job on the same key) is graphile-worker's and not serialised.
  */
 export async function scheduleDispatch(client: pg.ClientBase, runAt: Date | null): Promise<void> {
-  await client.query('begin');
-  try {
+  await inTransaction(client, async () => {
     await client.query('select pg_advisory_xact_lock($1)', [SCHEDULE_LOCK]);
     await client.query(
       `select graphile_worker.add_job($1, '{}'::json,
@@ -192,11 +192,7 @@ export async function scheduleDispatch(client: pg.ClientBase, runAt: Date | null
          job_key => $3, job_key_mode => 'replace')`,
       [OUTBOX_DISPATCH_TASK, runAt, OUTBOX_DISPATCH_JOB_KEY],
     );
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  }
+  });
 }
 
 async function deliver(event: OutboxEvent, consumers: readonly EventConsumer[]): Promise<Outcome> {
